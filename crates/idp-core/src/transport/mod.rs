@@ -196,22 +196,24 @@ impl Transport {
                 }
                 Err(err) => err,
             };
+            let delay = options
+                .retry
+                .delay(attempt, err.retry_after(), options.jitter.as_ref());
+            let throttled = err.kind() == ErrorKind::RateLimited;
+            if throttled && let Some(delay) = delay {
+                // Everyone waits, not just this request: the vendor throttles the credential,
+                // and it told us so even if this request will not be retried.
+                self.inner.gate.close_until(self.clock().now() + delay);
+            }
             if !err.is_retryable() || attempt > options.retry.max_retries {
                 return Err(err.with_attempts(attempt));
             }
-            let Some(delay) =
-                options
-                    .retry
-                    .delay(attempt, err.retry_after(), options.jitter.as_ref())
-            else {
+            let Some(delay) = delay else {
                 tracing::warn!(vendor, operation, retry_after = ?err.retry_after(), "vendor asked for a longer wait than allowed; giving up");
                 return Err(err.with_attempts(attempt));
             };
             tracing::debug!(vendor, operation, attempt, kind = %err.kind(), ?delay, "retrying");
-            if err.kind() == ErrorKind::RateLimited {
-                // Everyone waits, not just this request: the vendor throttles the credential.
-                self.inner.gate.close_until(self.clock().now() + delay);
-            } else {
+            if !throttled {
                 self.clock().sleep(delay).await;
             }
         }
