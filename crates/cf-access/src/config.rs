@@ -1,0 +1,258 @@
+//! What a client needs to know: the account, the credentials and the API's base URL.
+
+use std::fmt;
+
+use idp_core::transport::check_id;
+use idp_core::{Error, Secret};
+
+use crate::VENDOR;
+
+/// The default base URL of the Cloudflare API.
+pub const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
+
+/// The longest account id Cloudflare documents (`maxLength 32`).
+pub const MAX_ACCOUNT_ID_CHARS: usize = 32;
+
+/// Environment variable holding an API token (the preferred credential).
+pub const ENV_API_TOKEN: &str = "CLOUDFLARE_API_TOKEN";
+/// Environment variable holding the account email that goes with a global API key.
+pub const ENV_EMAIL: &str = "CLOUDFLARE_EMAIL";
+/// Environment variable holding a global API key.
+pub const ENV_API_KEY: &str = "CLOUDFLARE_API_KEY";
+/// Environment variable holding the account id.
+pub const ENV_ACCOUNT_ID: &str = "CLOUDFLARE_ACCOUNT_ID";
+/// Environment variable overriding the base URL (optional).
+pub const ENV_BASE_URL: &str = "CLOUDFLARE_BASE_URL";
+
+/// How requests authenticate. Its `Debug` never prints a token or key.
+#[derive(Clone)]
+#[non_exhaustive]
+pub enum Auth {
+    /// An API token, sent as `Authorization: Bearer <token>` (Cloudflare's preferred scheme).
+    /// It needs the *Access: Organizations, Identity Providers, and Groups — Edit* permission
+    /// (or an equivalent) on the account.
+    ApiToken(Secret),
+    /// The account email and its global API key, sent as `X-Auth-Email` and `X-Auth-Key`.
+    Global {
+        /// The email address of the Cloudflare account.
+        email: String,
+        /// The global API key.
+        key: Secret,
+    },
+}
+
+impl Auth {
+    /// An API token.
+    pub fn api_token(token: impl Into<Secret>) -> Self {
+        Auth::ApiToken(token.into())
+    }
+
+    /// An account email with its global API key.
+    pub fn global(email: impl Into<String>, key: impl Into<Secret>) -> Self {
+        Auth::Global {
+            email: email.into(),
+            key: key.into(),
+        }
+    }
+
+    /// Refuses empty credentials and values that cannot be an HTTP header (a stray newline
+    /// from a file would otherwise fail every request, or split a header).
+    fn validate(&self) -> Result<(), Error> {
+        let check = |what: &str, value: &str| {
+            if value.is_empty() {
+                return Err(Error::config(VENDOR, format!("the {what} is empty")));
+            }
+            if !value
+                .bytes()
+                .all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
+            {
+                return Err(Error::config(
+                    VENDOR,
+                    format!(
+                        "the {what} contains characters an HTTP header cannot carry \
+                         (control characters or non-ASCII)"
+                    ),
+                ));
+            }
+            Ok(())
+        };
+        match self {
+            Auth::ApiToken(token) => check("API token", token.expose()),
+            Auth::Global { email, key } => {
+                check("account email", email)?;
+                check("global API key", key.expose())
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Auth::ApiToken(_) => f.write_str("ApiToken([REDACTED])"),
+            Auth::Global { email, .. } => f
+                .debug_struct("Global")
+                .field("email", email)
+                .field("key", &"[REDACTED]")
+                .finish(),
+        }
+    }
+}
+
+/// The settings of a [`Client`](crate::Client).
+///
+/// Build it with [`Config::new`] or read it from the environment with [`Config::from_env`].
+/// Its `Debug` prints the account id, the base URL and which auth scheme is used, never a
+/// credential.
+#[derive(Clone)]
+pub struct Config {
+    account_id: String,
+    auth: Auth,
+    base_url: String,
+}
+
+impl Config {
+    /// Settings for `account_id` with these credentials, on the default base URL.
+    pub fn new(account_id: impl Into<String>, auth: Auth) -> Self {
+        Config {
+            account_id: account_id.into(),
+            auth,
+            base_url: DEFAULT_BASE_URL.to_owned(),
+        }
+    }
+
+    /// Reads the settings from the process environment; see [`Config::from_lookup`].
+    pub fn from_env() -> Result<Config, Error> {
+        Config::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Reads the settings through `lookup` (an environment variable name → its value):
+    ///
+    /// - `CLOUDFLARE_API_TOKEN`, or else both `CLOUDFLARE_EMAIL` and `CLOUDFLARE_API_KEY`
+    ///   (when a token is set, the email and key are ignored);
+    /// - `CLOUDFLARE_ACCOUNT_ID` (required);
+    /// - `CLOUDFLARE_BASE_URL` (optional, default [`DEFAULT_BASE_URL`]).
+    ///
+    /// Values are trimmed of surrounding whitespace, and an empty value counts as unset. A
+    /// missing variable is an [`ErrorKind::Config`](idp_core::ErrorKind::Config) error that
+    /// names it; so is an account id that [`Config::validate`] refuses.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
+        let get = |key: &str| {
+            lookup(key)
+                .map(|value| value.trim().to_owned())
+                .filter(|value| !value.is_empty())
+        };
+        let auth = match (get(ENV_API_TOKEN), get(ENV_EMAIL), get(ENV_API_KEY)) {
+            (Some(token), _, _) => Auth::api_token(token),
+            (None, Some(email), Some(key)) => Auth::global(email, key),
+            (None, Some(_), None) => return Err(Error::missing_env(VENDOR, ENV_API_KEY)),
+            (None, None, Some(_)) => return Err(Error::missing_env(VENDOR, ENV_EMAIL)),
+            (None, None, None) => {
+                return Err(Error::config(
+                    VENDOR,
+                    format!(
+                        "environment variable {ENV_API_TOKEN} is not set (nor {ENV_EMAIL} and \
+                         {ENV_API_KEY} for a global API key)"
+                    ),
+                ));
+            }
+        };
+        let account_id =
+            get(ENV_ACCOUNT_ID).ok_or_else(|| Error::missing_env(VENDOR, ENV_ACCOUNT_ID))?;
+        let mut config = Config::new(account_id, auth);
+        if let Some(base_url) = get(ENV_BASE_URL) {
+            config = config.with_base_url(base_url);
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Uses another base URL (a proxy, a test server). It must be `https://`, or `http://` to
+    /// a loopback host (see [`TransportOptions`](idp_core::TransportOptions) to allow more).
+    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = base_url.into();
+        self
+    }
+
+    /// Uses another account id.
+    pub fn with_account_id(mut self, account_id: impl Into<String>) -> Self {
+        self.account_id = account_id.into();
+        self
+    }
+
+    /// Uses other credentials.
+    pub fn with_auth(mut self, auth: Auth) -> Self {
+        self.auth = auth;
+        self
+    }
+
+    /// The account id.
+    pub fn account_id(&self) -> &str {
+        &self.account_id
+    }
+
+    /// The credentials.
+    pub fn auth(&self) -> &Auth {
+        &self.auth
+    }
+
+    /// The base URL, as given.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Checks the settings without sending anything: the account id is not empty, at most
+    /// 32 characters, has no control characters and is not `.` or `..`; credentials are not
+    /// empty and fit in an HTTP header. Errors are
+    /// [`ErrorKind::Config`](idp_core::ErrorKind::Config): these values come from
+    /// configuration, not from the id being deleted. (The base URL is checked by
+    /// [`Client::new`](crate::Client::new), which knows the transport's `http://` rule.)
+    pub fn validate(&self) -> Result<(), Error> {
+        check_id(VENDOR, "account_id", &self.account_id, MAX_ACCOUNT_ID_CHARS)
+            .map_err(|e| Error::config(VENDOR, e.message()))?;
+        self.auth.validate()
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("account_id", &self.account_id)
+            .field("auth", &self.auth)
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use idp_core::ErrorKind;
+
+    #[test]
+    fn account_id_rules() {
+        let auth = Auth::api_token("t");
+        assert!(Config::new("a".repeat(32), auth.clone()).validate().is_ok());
+        for bad in ["", ".", "..", "a\nb", &"a".repeat(33)] {
+            let err = Config::new(bad, auth.clone()).validate().unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Config, "{bad:?}");
+            assert!(err.message().contains("account_id"), "{err}");
+        }
+    }
+
+    #[test]
+    fn credentials_must_fit_in_a_header() {
+        for auth in [
+            Auth::api_token(""),
+            Auth::api_token("tok\nen"),
+            Auth::global("", "key"),
+            Auth::global("a@b.c", ""),
+            Auth::global("a@b.c", "k\r\ney"),
+        ] {
+            let err = Config::new("acc", auth).validate().unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Config);
+        }
+    }
+}
