@@ -3,7 +3,9 @@
 //! Jobs:
 //! - `ci`: format check, clippy (all targets and features, warnings denied), the whole test
 //!   suite, docs with warnings denied, and the facade built and tested with no features, with
-//!   each vendor feature alone, and with `full`.
+//!   each vendor feature alone, and with `full`; and `cargo tree` proves that a single vendor
+//!   feature pulls in no other vendor's crate or crypto dependency, and nothing pulls OpenSSL.
+//! - `deps`: the facade's dependency count per feature (the figures in README.md).
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -20,13 +22,26 @@ const VENDOR_FEATURES: [(&str, &str); 5] = [
     ("alibaba-cloudsso", "crates/alibaba-cloudsso"),
 ];
 
+/// Packages only one vendor needs: with any other single feature they must be absent.
+const EXCLUSIVE_PACKAGES: [(&str, &[&str]); 5] = [
+    ("rsa-cas", &["idp-rsa-cas", "jsonwebtoken"]),
+    ("cf-access", &["idp-cf-access"]),
+    ("onelogin", &["idp-onelogin"]),
+    ("aa-controlroom", &["idp-aa-controlroom"]),
+    ("alibaba-cloudsso", &["idp-alibaba-cloudsso", "hmac", "sha1"]),
+];
+
+/// Never anywhere: idp is rustls-only.
+const FORBIDDEN_PACKAGES: [&str; 3] = ["openssl", "openssl-sys", "native-tls"];
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = workspace_root();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(&root),
+        Some("deps") => deps(&root),
         _ => {
-            eprintln!("usage: cargo xtask ci");
+            eprintln!("usage: cargo xtask <ci|deps>");
             return ExitCode::from(2);
         }
     };
@@ -71,6 +86,7 @@ fn ci(root: &Path) -> Result<(), String> {
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
     facade_features(root)?;
+    facade_isolation(root)?;
     println!("xtask ci: all checks passed in {:.0?}", started.elapsed());
     Ok(())
 }
@@ -101,6 +117,110 @@ fn facade_features(root: &Path) -> Result<(), String> {
         cargo(root, &args, &[])?;
     }
     Ok(())
+}
+
+/// The vendor features whose crate exists (so the checks work while crates are being added).
+fn present_features(root: &Path) -> Vec<&'static str> {
+    VENDOR_FEATURES
+        .iter()
+        .filter(|(_, folder)| root.join(folder).join("Cargo.toml").exists())
+        .map(|(feature, _)| *feature)
+        .collect()
+}
+
+/// The package names in the facade's normal dependency tree with `features`.
+fn facade_tree(root: &Path, features: &str) -> Result<Vec<String>, String> {
+    let mut args = vec![
+        "tree",
+        "--package",
+        "idp",
+        "--no-default-features",
+        "-e",
+        "normal",
+        "--prefix",
+        "none",
+    ];
+    if !features.is_empty() {
+        args.extend(["--features", features]);
+    }
+    let output = cargo_output(root, &args)?;
+    let mut lines: Vec<String> = output.lines().map(str::to_owned).collect();
+    lines.sort();
+    lines.dedup();
+    Ok(lines)
+}
+
+/// A single vendor feature compiles no other vendor's code or exclusive dependencies.
+fn facade_isolation(root: &Path) -> Result<(), String> {
+    if !root.join("crates/idp/Cargo.toml").exists() {
+        return Ok(());
+    }
+    println!("\n$ cargo tree: vendor isolation of the facade's features");
+    let present = present_features(root);
+    let mut sets: Vec<&str> = present.clone();
+    sets.push("");
+    for features in sets {
+        let tree = facade_tree(root, features)?;
+        let names: Vec<&str> = tree
+            .iter()
+            .filter_map(|line| line.split_whitespace().next())
+            .collect();
+        for forbidden in FORBIDDEN_PACKAGES {
+            if names.contains(&forbidden) {
+                return Err(format!("feature set {features:?} pulls in {forbidden}"));
+            }
+        }
+        for (owner, packages) in EXCLUSIVE_PACKAGES {
+            if owner == features {
+                continue;
+            }
+            for package in packages.iter() {
+                if names.contains(package) {
+                    return Err(format!(
+                        "feature set {features:?} pulls in {package}, which only {owner} needs"
+                    ));
+                }
+            }
+        }
+        println!("  {:<18} {} packages, isolated", display_features(features), tree.len());
+    }
+    Ok(())
+}
+
+fn display_features(features: &str) -> &str {
+    if features.is_empty() { "(no features)" } else { features }
+}
+
+/// Prints the dependency count of the facade per feature, as README.md reports it
+/// (`cargo tree -e normal --prefix none | sort -u | wc -l`).
+fn deps(root: &Path) -> Result<(), String> {
+    let mut sets: Vec<&str> = vec![""];
+    sets.extend(present_features(root));
+    sets.push("full");
+    println!("| features | lines of `cargo tree -e normal --prefix none \\| sort -u` |");
+    println!("|---|---|");
+    for features in sets {
+        let tree = facade_tree(root, features)?;
+        println!("| {} | {} |", display_features(features), tree.len());
+    }
+    Ok(())
+}
+
+fn cargo_output(root: &Path, args: &[&str]) -> Result<String, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = Command::new(&cargo)
+        .args(args)
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("could not run {cargo}: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "`cargo {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    String::from_utf8(output.stdout).map_err(|e| format!("cargo printed non-UTF-8: {e}"))
 }
 
 fn cargo(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
