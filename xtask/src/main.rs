@@ -28,7 +28,10 @@ const EXCLUSIVE_PACKAGES: [(&str, &[&str]); 5] = [
     ("cf-access", &["idp-cf-access"]),
     ("onelogin", &["idp-onelogin"]),
     ("aa-controlroom", &["idp-aa-controlroom"]),
-    ("alibaba-cloudsso", &["idp-alibaba-cloudsso", "hmac", "sha1"]),
+    (
+        "alibaba-cloudsso",
+        &["idp-alibaba-cloudsso", "hmac", "sha1"],
+    ),
 ];
 
 /// Never anywhere: idp is rustls-only.
@@ -182,13 +185,21 @@ fn facade_isolation(root: &Path) -> Result<(), String> {
                 }
             }
         }
-        println!("  {:<18} {} packages, isolated", display_features(features), tree.len());
+        println!(
+            "  {:<18} {} packages, isolated",
+            display_features(features),
+            tree.len()
+        );
     }
     Ok(())
 }
 
 fn display_features(features: &str) -> &str {
-    if features.is_empty() { "(no features)" } else { features }
+    if features.is_empty() {
+        "(no features)"
+    } else {
+        features
+    }
 }
 
 /// Prints the dependency count of the facade per feature, as README.md reports it

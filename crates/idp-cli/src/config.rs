@@ -49,7 +49,9 @@ fn flag_variable(provider: Provider, flag: &str) -> Option<&'static str> {
         (Provider::AaControlroom, "--base-url") => Some("AA_CONTROL_ROOM_URL"),
         (Provider::RsaCas, "--key-file") => Some("RSA_CAS_KEY_FILE"),
         (Provider::RsaCas, "--base-url") => Some("RSA_CAS_BASE_URL"),
-        (Provider::AlibabaCloudsso, "--directory-id") => Some("ALIBABA_CLOUD_CLOUDSSO_DIRECTORY_ID"),
+        (Provider::AlibabaCloudsso, "--directory-id") => {
+            Some("ALIBABA_CLOUD_CLOUDSSO_DIRECTORY_ID")
+        }
         (Provider::AlibabaCloudsso, "--region") => Some("ALIBABA_CLOUD_REGION_ID"),
         (Provider::AlibabaCloudsso, "--endpoint") => Some("ALIBABA_CLOUD_CLOUDSSO_ENDPOINT"),
         _ => None,

@@ -24,8 +24,7 @@ pub enum RunEnd {
 pub async fn run(args: DeleteArgs) -> Result<RunEnd, UsageError> {
     if args.user_ids.is_empty() && args.from.is_none() {
         return Err(UsageError(
-            "no user ids: give them as arguments or with --from FILE (- for standard input)"
-                .into(),
+            "no user ids: give them as arguments or with --from FILE (- for standard input)".into(),
         ));
     }
     let client = build_client(&args)?;
@@ -45,12 +44,18 @@ pub async fn run(args: DeleteArgs) -> Result<RunEnd, UsageError> {
             let checked = client.validate_user_id(&user_id);
             let line = Line {
                 user_id: &user_id,
-                outcome: if checked.is_ok() { Outcome::Skipped } else { Outcome::Failed },
+                outcome: if checked.is_ok() {
+                    Outcome::Skipped
+                } else {
+                    Outcome::Failed
+                },
                 attempts: 0,
                 elapsed: line_started.elapsed(),
                 error: checked.as_ref().err(),
             };
-            progress.suspend(|| reporter.line(&line)).map_err(write_failed)?;
+            progress
+                .suspend(|| reporter.line(&line))
+                .map_err(write_failed)?;
             progress.inc(1);
         }
     } else {
@@ -58,7 +63,9 @@ pub async fn run(args: DeleteArgs) -> Result<RunEnd, UsageError> {
         let mut reports = delete_stream(&client, ids, concurrency);
         while let Some(report) = reports.next().await {
             let line = Line::from_report(&report);
-            progress.suspend(|| reporter.line(&line)).map_err(write_failed)?;
+            progress
+                .suspend(|| reporter.line(&line))
+                .map_err(write_failed)?;
             progress.inc(1);
         }
     }
@@ -102,4 +109,3 @@ fn progress_bar(many: bool) -> ProgressBar {
 fn eprintln_safe(message: &str) {
     eprintln!("{message}");
 }
-

@@ -20,7 +20,10 @@ impl ReadFailure {
 
     /// The error, if reading stopped early.
     pub fn get(&self) -> Option<String> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 }
 
@@ -32,13 +35,14 @@ pub async fn id_stream(
 ) -> Result<impl Stream<Item = String> + Send + 'static, UsageError> {
     let reader: Option<(PathBuf, Box<dyn AsyncBufRead + Send + Unpin>)> = match from {
         None => None,
-        Some(path) if path == Path::new("-") => {
-            Some((path.to_owned(), Box::new(BufReader::new(tokio::io::stdin()))))
-        }
+        Some(path) if path == Path::new("-") => Some((
+            path.to_owned(),
+            Box::new(BufReader::new(tokio::io::stdin())),
+        )),
         Some(path) => {
-            let file = tokio::fs::File::open(path).await.map_err(|e| {
-                UsageError(format!("cannot open id file {}: {e}", path.display()))
-            })?;
+            let file = tokio::fs::File::open(path)
+                .await
+                .map_err(|e| UsageError(format!("cannot open id file {}: {e}", path.display())))?;
             Some((path.to_owned(), Box::new(BufReader::new(file))))
         }
     };

@@ -17,7 +17,10 @@ use delete::RunEnd;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     logging::init(cli.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => return usage_error(&format!("cannot start the async runtime: {e}")),
     };

@@ -94,12 +94,12 @@ impl Client {
                 options,
             )?)),
             #[cfg(feature = "alibaba-cloudsso")]
-            Vendor::AlibabaCloudSso => Ok(Client::AlibabaCloudSso(
-                idp_alibaba_cloudsso::Client::new(
+            Vendor::AlibabaCloudSso => {
+                Ok(Client::AlibabaCloudSso(idp_alibaba_cloudsso::Client::new(
                     idp_alibaba_cloudsso::Config::from_lookup(lookup)?,
                     options,
-                )?,
-            )),
+                )?))
+            }
             #[allow(unreachable_patterns)]
             disabled => {
                 drop((lookup, options));
