@@ -105,17 +105,20 @@ impl fmt::Display for ErrorKind {
 
 type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
+// Shared, so that an error can be cloned (one failed login handed to every waiting delete).
+type SharedError = std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>;
+
 /// An error from any idp client.
 ///
 /// Besides its [`ErrorKind`] it keeps what the vendor said: the HTTP status, the vendor's own
 /// error code and message, and the request id to quote to the vendor's support. It never holds
 /// a credential.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error(transparent)]
 pub struct Error(Box<Inner>);
 
 // Boxed so that `Result<T, Error>` stays one pointer wide on the happy path.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 struct Inner {
     kind: ErrorKind,
     vendor: &'static str,
@@ -127,7 +130,7 @@ struct Inner {
     retryable: Option<bool>,
     attempts: u32,
     #[source]
-    source: Option<BoxError>,
+    source: Option<SharedError>,
 }
 
 impl Error {
@@ -211,13 +214,20 @@ impl Error {
 
     /// Sets the underlying cause.
     pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
-        self.0.source = Some(source.into());
+        self.0.source = Some(SharedError::from(source.into()));
         self
     }
 
     /// Sets how many requests were sent before this error was final.
     pub fn with_attempts(mut self, attempts: u32) -> Self {
         self.0.attempts = attempts;
+        self
+    }
+
+    /// Replaces the message, keeping everything else (to add context, or to scrub text a
+    /// vendor echoed back).
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.0.message = message.into();
         self
     }
 

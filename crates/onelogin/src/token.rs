@@ -190,7 +190,7 @@ fn parse_token(
     if !response.is_success() {
         return Err(error_from_response(response, Endpoint::Token, wall_now));
     }
-    let body: TokenBody = response.json(VENDOR)?;
+    let body: TokenBody = response.json_sensitive(VENDOR)?;
     let token = match body.access_token {
         Some(token) if !token.trim().is_empty() => Secret::new(token.trim()),
         _ => {
@@ -204,7 +204,7 @@ fn parse_token(
                 ErrorKind::Protocol,
                 format!(
                     "the token answer has no access_token: {}",
-                    response.describe_body()
+                    response.describe_body_shape()
                 ),
             ));
         }

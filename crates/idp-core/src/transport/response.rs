@@ -54,6 +54,30 @@ impl Response {
         })
     }
 
+    /// Like [`Response::json`], for answers that carry a credential (token and login
+    /// endpoints): the error describes the body's type and length but never quotes it.
+    pub fn json_sensitive<T: DeserializeOwned>(&self, vendor: &'static str) -> Result<T, Error> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            self.error(
+                vendor,
+                ErrorKind::Protocol,
+                format!(
+                    "unexpected response body: {} (not quoted: it may hold a credential)",
+                    self.describe_body_shape()
+                ),
+            )
+            // serde_json's error names a line and column, never the text.
+            .with_source(e)
+        })
+    }
+
+    /// The body's content type and length, without any of its content.
+    pub fn describe_body_shape(&self) -> String {
+        let content_type = self.header("content-type").unwrap_or("no content type");
+        let cut = if self.truncated { ", cut at the size cap" } else { "" };
+        format!("{} bytes of {content_type}{cut}", self.body.len())
+    }
+
     /// An error carrying this response's status; vendor crates add their code and request id.
     pub fn error(
         &self,
@@ -88,5 +112,24 @@ impl Response {
             self.body.len(),
             snippet.trim()
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sensitive_bodies_are_never_quoted() {
+        let cut = Response::new(200, HeaderMap::new(), r#"{"access_token":"tok-canary-123"#);
+        let err = cut
+            .json_sensitive::<serde_json::Value>("v")
+            .err()
+            .map(|e| format!("{e} {e:?}"))
+            .unwrap_or_default();
+        assert!(err.contains("Protocol") && err.contains("bytes"), "{err}");
+        assert!(!err.contains("tok-canary"), "{err}");
+        let quoted = cut.json::<serde_json::Value>("v").err().map(|e| e.to_string());
+        assert!(quoted.unwrap_or_default().contains("tok-canary"));
     }
 }
