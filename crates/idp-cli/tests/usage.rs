@@ -18,15 +18,41 @@ fn help_explains_every_option_and_variable() {
     let help = idp(&["delete", "--help"], &[], "");
     assert_eq!(help.code, 0);
     for needle in [
-        "--from", "--concurrency", "--max-retries", "--timeout", "--dry-run", "--output",
-        "--verbose", "--account-id", "--base-url", "--key-file", "--directory-id", "--region",
-        "--endpoint", "--allow-insecure-http", "CLOUDFLARE_API_TOKEN", "CLOUDFLARE_EMAIL",
-        "CLOUDFLARE_API_KEY", "CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_BASE_URL",
-        "ONELOGIN_CLIENT_ID", "ONELOGIN_CLIENT_SECRET", "ONELOGIN_BASE_URL",
-        "AA_CONTROL_ROOM_URL", "AA_USERNAME", "AA_PASSWORD", "AA_API_KEY", "RSA_CAS_KEY_FILE",
-        "RSA_CAS_BASE_URL", "ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-        "ALIBABA_CLOUD_SECURITY_TOKEN", "ALIBABA_CLOUD_CLOUDSSO_DIRECTORY_ID",
-        "ALIBABA_CLOUD_REGION_ID", "ALIBABA_CLOUD_CLOUDSSO_ENDPOINT", "RUST_LOG",
+        "--from",
+        "--concurrency",
+        "--max-retries",
+        "--timeout",
+        "--dry-run",
+        "--output",
+        "--verbose",
+        "--account-id",
+        "--base-url",
+        "--key-file",
+        "--directory-id",
+        "--region",
+        "--endpoint",
+        "--allow-insecure-http",
+        "CLOUDFLARE_API_TOKEN",
+        "CLOUDFLARE_EMAIL",
+        "CLOUDFLARE_API_KEY",
+        "CLOUDFLARE_ACCOUNT_ID",
+        "CLOUDFLARE_BASE_URL",
+        "ONELOGIN_CLIENT_ID",
+        "ONELOGIN_CLIENT_SECRET",
+        "ONELOGIN_BASE_URL",
+        "AA_CONTROL_ROOM_URL",
+        "AA_USERNAME",
+        "AA_PASSWORD",
+        "AA_API_KEY",
+        "RSA_CAS_KEY_FILE",
+        "RSA_CAS_BASE_URL",
+        "ALIBABA_CLOUD_ACCESS_KEY_ID",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+        "ALIBABA_CLOUD_SECURITY_TOKEN",
+        "ALIBABA_CLOUD_CLOUDSSO_DIRECTORY_ID",
+        "ALIBABA_CLOUD_REGION_ID",
+        "ALIBABA_CLOUD_CLOUDSSO_ENDPOINT",
+        "RUST_LOG",
     ] {
         assert!(help.stdout.contains(needle), "delete --help lacks {needle}");
     }
@@ -59,17 +85,35 @@ fn usage_errors_exit_2() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("no user ids"), "{}", run.stderr);
     // A flag for another provider.
-    let run = idp(&["delete", "onelogin", "1", "--account-id", "abc"], &env, "");
+    let run = idp(
+        &["delete", "onelogin", "1", "--account-id", "abc"],
+        &env,
+        "",
+    );
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("--account-id"), "{}", run.stderr);
     // An unknown provider, a bad option value.
     assert_eq!(idp(&["delete", "okta", "1"], &env, "").code, 2);
-    assert_eq!(idp(&["delete", "onelogin", "1", "--concurrency", "0"], &env, "").code, 2);
-    assert_eq!(idp(&["delete", "onelogin", "1", "--output", "xml"], &env, "").code, 2);
+    assert_eq!(
+        idp(&["delete", "onelogin", "1", "--concurrency", "0"], &env, "").code,
+        2
+    );
+    assert_eq!(
+        idp(&["delete", "onelogin", "1", "--output", "xml"], &env, "").code,
+        2
+    );
     // An id file that does not exist.
-    let run = idp(&["delete", "onelogin", "--from", "/nonexistent/ids.txt"], &env, "");
+    let run = idp(
+        &["delete", "onelogin", "--from", "/nonexistent/ids.txt"],
+        &env,
+        "",
+    );
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("/nonexistent/ids.txt"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("/nonexistent/ids.txt"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -79,9 +123,19 @@ fn plain_http_to_a_remote_host_needs_the_opt_in() {
     let run = idp(&["delete", "onelogin", "1", "--dry-run"], &env, "");
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("https"), "{}", run.stderr);
-    assert!(run.stderr.contains("--allow-insecure-http"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--allow-insecure-http"),
+        "{}",
+        run.stderr
+    );
     let run = idp(
-        &["delete", "onelogin", "1", "--dry-run", "--allow-insecure-http"],
+        &[
+            "delete",
+            "onelogin",
+            "1",
+            "--dry-run",
+            "--allow-insecure-http",
+        ],
         &env,
         "",
     );
@@ -94,7 +148,16 @@ fn dry_run_validates_ids_and_sends_nothing() {
     let env = onelogin_env();
     let stdin = "# ids to offboard\n\n  7 \n12\nnot-a-number\n";
     let run = idp(
-        &["delete", "onelogin", "3", "--from", "-", "--dry-run", "--output", "json"],
+        &[
+            "delete",
+            "onelogin",
+            "3",
+            "--from",
+            "-",
+            "--dry-run",
+            "--output",
+            "json",
+        ],
         &env,
         stdin,
     );
@@ -103,7 +166,12 @@ fn dry_run_validates_ids_and_sends_nothing() {
     lines.iter().for_each(assert_json_shape);
     let outcomes: Vec<_> = lines
         .iter()
-        .map(|l| (l["user_id"].as_str().unwrap(), l["outcome"].as_str().unwrap()))
+        .map(|l| {
+            (
+                l["user_id"].as_str().unwrap(),
+                l["outcome"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         outcomes,
@@ -120,5 +188,10 @@ fn dry_run_validates_ids_and_sends_nothing() {
     let text = idp(&["delete", "onelogin", "3", "4", "--dry-run"], &env, "");
     assert_eq!(text.code, 0);
     assert!(text.stdout.contains("skipped"));
-    assert!(text.stdout.contains("0 deleted, 0 absent, 0 failed, 2 skipped"), "{}", text.stdout);
+    assert!(
+        text.stdout
+            .contains("0 deleted, 0 absent, 0 failed, 2 skipped"),
+        "{}",
+        text.stdout
+    );
 }

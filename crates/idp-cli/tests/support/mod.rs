@@ -62,7 +62,14 @@ pub fn assert_json_shape(line: &serde_json::Value) {
     keys.sort_unstable();
     assert_eq!(
         keys,
-        ["attempts", "elapsed_ms", "error", "outcome", "provider", "user_id"]
+        [
+            "attempts",
+            "elapsed_ms",
+            "error",
+            "outcome",
+            "provider",
+            "user_id"
+        ]
     );
     assert!(line["provider"].is_string());
     assert!(line["user_id"].is_string());
