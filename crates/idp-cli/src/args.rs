@@ -24,6 +24,17 @@ pub enum Command {
     /// Delete users in one platform.
     #[command(after_long_help = ENVIRONMENT_HELP, after_help = ENVIRONMENT_HELP)]
     Delete(DeleteArgs),
+    /// Start all five vendor simulators in-process and run real deletes through the real
+    /// clients over loopback HTTP: a few deleted, one absent, one conflict, one throttled
+    /// then deleted, per vendor. Needs no configuration.
+    Demo,
+    /// Run the five vendor simulators in the foreground on loopback ports, printing each
+    /// one's base URL and test credentials as `export` lines, until Ctrl-C.
+    Sim {
+        /// Deletable users to seed in each simulator.
+        #[arg(long, value_name = "N", default_value_t = 5)]
+        users: usize,
+    },
 }
 
 /// Where each id's result goes on stdout.

@@ -3,9 +3,11 @@
 mod args;
 mod config;
 mod delete;
+mod demo;
 mod ids;
 mod logging;
 mod output;
+mod sim;
 
 use std::process::ExitCode;
 
@@ -27,6 +29,8 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Delete(args) => delete::run(args).await,
+            Command::Demo => demo::run().await,
+            Command::Sim { users } => sim::run(users).await,
         }
     });
     match result {
