@@ -23,7 +23,7 @@ pub struct Cli {
 pub enum Command {
     /// Delete users in one platform.
     #[command(after_long_help = ENVIRONMENT_HELP, after_help = ENVIRONMENT_HELP)]
-    Delete(DeleteArgs),
+    Delete(Box<DeleteArgs>),
     /// Start all five vendor simulators in-process and run real deletes through the real
     /// clients over loopback HTTP: a few deleted, one absent, one conflict, one throttled
     /// then deleted, per vendor. Needs no configuration.

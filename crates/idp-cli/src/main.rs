@@ -28,7 +28,7 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Delete(args) => delete::run(args).await,
+            Command::Delete(args) => delete::run(*args).await,
             Command::Demo => demo::run().await,
             Command::Sim { users } => sim::run(users).await,
         }
