@@ -6,12 +6,24 @@
 //!   each vendor feature alone, and with `full`; and `cargo tree` proves that a single vendor
 //!   feature pulls in no other vendor's crate or crypto dependency, and nothing pulls OpenSSL.
 //! - `deps`: the facade's dependency count per feature (the figures in README.md).
+//! - `publish --dry-run` / `publish --yes`, `msrv`, `release-check`: see publish.rs, msrv.rs
+//!   and release.rs.
+//! - `bench`, `footprint`: throughput and build footprint (see bench.rs, footprint.rs; slow,
+//!   not part of `ci`).
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
+
+mod bench;
+mod footprint;
+mod json;
+mod metadata;
+mod msrv;
+mod publish;
+mod release;
 
 /// The facade's vendor features and the crate folder each one needs.
 const VENDOR_FEATURES: [(&str, &str); 5] = [
@@ -43,8 +55,13 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(&root),
         Some("deps") => deps(&root),
+        Some("publish") => publish::publish(&root, &args[1..]),
+        Some("msrv") => msrv::msrv(&root),
+        Some("release-check") => release::release_check(&root),
+        Some("bench") => bench::bench(&root, &args[1..]),
+        Some("footprint") => footprint::footprint(&root, &args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <ci|deps>");
+            eprintln!("usage: cargo xtask <ci|deps|publish|msrv|release-check|bench|footprint>");
             return ExitCode::from(2);
         }
     };
@@ -90,6 +107,7 @@ fn ci(root: &Path) -> Result<(), String> {
     )?;
     facade_features(root)?;
     facade_isolation(root)?;
+    release::ci(root)?;
     println!("xtask ci: all checks passed in {:.0?}", started.elapsed());
     Ok(())
 }

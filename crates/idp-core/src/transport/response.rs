@@ -74,7 +74,11 @@ impl Response {
     /// The body's content type and length, without any of its content.
     pub fn describe_body_shape(&self) -> String {
         let content_type = self.header("content-type").unwrap_or("no content type");
-        let cut = if self.truncated { ", cut at the size cap" } else { "" };
+        let cut = if self.truncated {
+            ", cut at the size cap"
+        } else {
+            ""
+        };
         format!("{} bytes of {content_type}{cut}", self.body.len())
     }
 
@@ -129,7 +133,10 @@ mod tests {
             .unwrap_or_default();
         assert!(err.contains("Protocol") && err.contains("bytes"), "{err}");
         assert!(!err.contains("tok-canary"), "{err}");
-        let quoted = cut.json::<serde_json::Value>("v").err().map(|e| e.to_string());
+        let quoted = cut
+            .json::<serde_json::Value>("v")
+            .err()
+            .map(|e| e.to_string());
         assert!(quoted.unwrap_or_default().contains("tok-canary"));
     }
 }
