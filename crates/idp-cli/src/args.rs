@@ -158,8 +158,10 @@ in `ps`); flags may override the non-secret variables.
   rsa-cas           RSA_CAS_KEY_FILE (--key-file), RSA_CAS_BASE_URL (--base-url, optional)
   cf-access         CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY;
                     CLOUDFLARE_ACCOUNT_ID (--account-id); CLOUDFLARE_BASE_URL (--base-url, optional)
-  onelogin          ONELOGIN_CLIENT_ID, ONELOGIN_CLIENT_SECRET, ONELOGIN_BASE_URL (--base-url)
-  aa-controlroom    AA_CONTROL_ROOM_URL (--base-url), AA_USERNAME, and AA_PASSWORD or AA_API_KEY
+  onelogin          ONELOGIN_CLIENT_ID, ONELOGIN_CLIENT_SECRET, ONELOGIN_BASE_URL (--base-url);
+                    ONELOGIN_API_VERSION (optional: 1, the default, or 2)
+  aa-controlroom    AA_CONTROL_ROOM_URL (--base-url), AA_USERNAME, and AA_PASSWORD or AA_API_KEY;
+                    AA_API_VERSION (optional: v1, the default, or v2)
   alibaba-cloudsso  ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET,
                     ALIBABA_CLOUD_SECURITY_TOKEN (optional),
                     ALIBABA_CLOUD_CLOUDSSO_DIRECTORY_ID (--directory-id),
