@@ -118,7 +118,7 @@ type SharedError = std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>
 pub struct Error(Box<Inner>);
 
 // Boxed so that `Result<T, Error>` stays one pointer wide on the happy path.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone)]
 struct Inner {
     kind: ErrorKind,
     vendor: &'static str,
@@ -129,8 +129,17 @@ struct Inner {
     retry_after: Option<Duration>,
     retryable: Option<bool>,
     attempts: u32,
-    #[source]
     source: Option<SharedError>,
+}
+
+// By hand rather than derived: a derived `source` would hand out the `Arc` itself, and a
+// caller's `downcast_ref` to the vendor's error type (cf-access's `ApiFailure`) would fail.
+impl std::error::Error for Inner {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|source| source as &(dyn std::error::Error + 'static))
+    }
 }
 
 impl Error {
@@ -331,6 +340,23 @@ mod tests {
             err.to_string(),
             "cf-access: not_found (HTTP 404, code 1001): user not found [request id ray-1]"
         );
+    }
+
+    #[test]
+    fn the_source_is_the_original_error_even_after_a_clone() {
+        #[derive(Debug)]
+        struct Cause;
+        impl fmt::Display for Cause {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("cause")
+            }
+        }
+        impl std::error::Error for Cause {}
+        let err = Error::new(ErrorKind::Server, "x", "failed").with_source(Cause);
+        for err in [err.clone(), err] {
+            let source = std::error::Error::source(&err);
+            assert!(source.and_then(|s| s.downcast_ref::<Cause>()).is_some());
+        }
     }
 
     #[test]
