@@ -366,3 +366,35 @@ mod tests {
         assert!(check_explicit(&Credentials::token("fine")).is_ok());
     }
 }
+
+/// Property tests: the login answer's parser never panics and never quotes the token.
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use crate::error::fuzz::{json, response};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn login_answers_never_panic(response in response()) {
+            let _ = parse_login(&response);
+        }
+
+        #[test]
+        fn a_token_is_never_quoted(
+            token in "[ -~\\t\\n]{12,60}",
+            user in json(),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let body = serde_json::json!({"token": token, "user": user}).to_string();
+            let body = body.as_bytes()[..cut.index(body.len() + 1)].to_vec();
+            let response = Response::new(200, Default::default(), body);
+            if let Err(err) = parse_login(&response) {
+                let printed = format!("{err} {err:?}");
+                prop_assert!(!printed.contains(token.trim()), "{}", printed);
+            }
+        }
+    }
+}

@@ -272,3 +272,22 @@ mod tests {
         ));
     }
 }
+
+/// Property tests: the deleted-user record's parser never panics.
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use crate::error::fuzz::response;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn deleted_records_never_panic(response in response()) {
+            if let Ok(Some(record)) = decode_record(&response) {
+                let _ = format!("{record:?}");
+            }
+        }
+    }
+}

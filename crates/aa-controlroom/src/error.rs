@@ -63,6 +63,8 @@ pub(crate) fn map_error(operation: Operation, response: &Response) -> Error {
         // report as "already absent".
         (404 | 405, Operation::Login | Operation::Logout) => ErrorKind::Config,
         (405, Operation::Delete) => ErrorKind::Protocol,
+        // A web page (a proxy's, or a wrong URL's) says nothing about the user either.
+        (404, Operation::Delete) if is_markup(response) => ErrorKind::Protocol,
         (400 | 422, _) => ErrorKind::InvalidInput,
         (401, _) => ErrorKind::Unauthenticated,
         (403, _) => ErrorKind::PermissionDenied,
@@ -100,6 +102,10 @@ pub(crate) fn map_error(operation: Operation, response: &Response) -> Error {
         (405, Operation::Delete) => {
             format!("{message} (the delete endpoint refused the method: check the API version)")
         }
+        (404, Operation::Delete) if kind == ErrorKind::Protocol => format!(
+            "{message} (a web page, not the Control Room API: check the Control Room URL; the \
+             user was not deleted)"
+        ),
         _ => message,
     };
 
@@ -112,6 +118,15 @@ pub(crate) fn map_error(operation: Operation, response: &Response) -> Error {
         err = err.with_code(code);
     }
     err
+}
+
+/// Whether the body is an HTML (or other markup) page rather than an API answer.
+fn is_markup(response: &Response) -> bool {
+    let html_type = response
+        .header("content-type")
+        .is_some_and(|ct| ct.to_ascii_lowercase().contains("html"));
+    let text = String::from_utf8_lossy(&response.body[..response.body.len().min(64)]);
+    html_type || text.trim_start().starts_with('<')
 }
 
 /// The code as text: the Control Room sends strings (`"UM1117"`); a number is accepted too.
@@ -222,10 +237,137 @@ mod tests {
     }
 
     #[test]
+    fn a_404_web_page_is_not_an_absent_user() {
+        let err = map_error(
+            Operation::Delete,
+            &response(404, "<!DOCTYPE html><html><h1>404 Not Found</h1></html>"),
+        );
+        assert_eq!(err.kind(), ErrorKind::Protocol);
+        assert!(
+            err.message().contains("Control Room URL"),
+            "{}",
+            err.message()
+        );
+        let not_found = r#"{"code":"UM1404","details":null,"message":"User not found"}"#;
+        assert_eq!(
+            map_error(Operation::Delete, &response(404, not_found)).kind(),
+            ErrorKind::NotFound
+        );
+    }
+
+    #[test]
     fn request_id_header_is_read() {
         let mut headers = HeaderMap::new();
         headers.insert(REQUEST_ID_HEADER, HeaderValue::from_static("req-7"));
         let err = map_error(Operation::Delete, &Response::new(403, headers, ""));
         assert_eq!(err.request_id(), Some("req-7"));
+    }
+}
+
+/// Property tests: the parsers never panic, whatever the status, headers and body. The
+/// strategies are shared with the login and deleted-record parsers' tests.
+#[cfg(test)]
+pub(crate) mod fuzz {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use idp_core::reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+    use proptest::prelude::*;
+
+    /// Object keys: the error body's, the login answer's, the user record's, and anything else.
+    const KEYS: [&str; 12] = [
+        "code",
+        "details",
+        "message",
+        "token",
+        "user",
+        "id",
+        "username",
+        "email",
+        "roles",
+        "name",
+        "deleted",
+        "createdOn",
+    ];
+
+    fn key() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => proptest::sample::select(&KEYS[..]).prop_map(str::to_owned),
+            1 => any::<String>(),
+        ]
+    }
+
+    pub(crate) fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            any::<String>().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                proptest::collection::btree_map(key(), inner, 0..6)
+                    .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    pub(crate) fn body() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..512),
+            json().prop_map(|v| serde_json::to_vec(&v).unwrap()),
+            (json(), any::<prop::sample::Index>()).prop_map(|(v, at)| {
+                let bytes = serde_json::to_vec(&v).unwrap();
+                bytes[..at.index(bytes.len() + 1)].to_vec()
+            }),
+            any::<String>().prop_map(|s| format!("<!DOCTYPE html><p>{s}</p>").into_bytes()),
+        ]
+    }
+
+    pub(crate) fn headers() -> impl Strategy<Value = HeaderMap> {
+        let name =
+            proptest::sample::select(&[REQUEST_ID_HEADER, "content-type", "retry-after"][..]);
+        let value = proptest::collection::vec(any::<u8>(), 0..80);
+        proptest::collection::vec((name, value), 0..5).prop_map(|pairs| {
+            let mut map = HeaderMap::new();
+            for (name, value) in pairs {
+                if let Ok(value) = HeaderValue::from_bytes(&value) {
+                    map.append(HeaderName::from_static(name), value);
+                }
+            }
+            map
+        })
+    }
+
+    pub(crate) fn response() -> impl Strategy<Value = Response> {
+        (100u16..600, headers(), body(), any::<bool>()).prop_map(
+            |(status, headers, body, truncated)| {
+                let mut response = Response::new(status, headers, body);
+                response.truncated = truncated;
+                response
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn map_error_never_panics(response in response()) {
+            for operation in [Operation::Login, Operation::Delete, Operation::Logout] {
+                let err = map_error(operation, &response);
+                prop_assert_eq!(err.status(), Some(response.status));
+                prop_assert_eq!(err.vendor(), VENDOR);
+                // Only the delete endpoint's own answer says a user is absent.
+                if err.kind() == ErrorKind::NotFound {
+                    prop_assert_eq!(operation, Operation::Delete);
+                    prop_assert!(!is_markup(&response));
+                }
+                let _ = err.to_string();
+            }
+        }
     }
 }

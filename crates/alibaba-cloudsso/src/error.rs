@@ -406,3 +406,165 @@ mod tests {
         assert_eq!(err.code(), None);
     }
 }
+
+/// Property tests: the parser never panics, whatever the status, headers and body, and never
+/// lets a credential it was asked to redact through.
+#[cfg(test)]
+mod fuzz {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use idp_core::reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    const KEYS: [&str; 6] = [
+        "RequestId",
+        "HostId",
+        "Code",
+        "Message",
+        "Recommend",
+        "Data",
+    ];
+
+    /// Codes: the ones the mapping knows, variations of them, and anything.
+    fn code() -> impl Strategy<Value = String> {
+        let known = proptest::sample::select(
+            &[
+                "EntityNotExists.User",
+                "EntityNotExists.Directory",
+                "DeletionConflict.User.AccessAssigment",
+                "Throttling.User",
+                "ServiceUnavailable",
+                "SignatureNonceUsed",
+                "SignatureDoesNotMatch",
+                "InvalidAccessKeyId.NotFound",
+                "InvalidSecurityToken.Expired",
+                "Forbidden.RAM",
+                "OperationNotSupported.Scim",
+                "InvalidParameter.DirectoryId",
+                "MissingParameter.UserId",
+                "InvalidAction.NotFound",
+            ][..],
+        );
+        prop_oneof![
+            known.clone().prop_map(str::to_owned),
+            (known, any::<String>()).prop_map(|(k, s)| format!("{k}{s}")),
+            any::<String>(),
+        ]
+    }
+
+    fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            any::<String>().prop_map(Value::String),
+            code().prop_map(Value::String),
+        ];
+        let key = prop_oneof![
+            3 => proptest::sample::select(&KEYS[..]).prop_map(str::to_owned),
+            1 => any::<String>(),
+        ];
+        leaf.prop_recursive(4, 48, 6, move |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                proptest::collection::btree_map(key.clone(), inner, 0..6)
+                    .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn error_body() -> impl Strategy<Value = Value> {
+        (any::<String>(), code(), any::<String>(), any::<String>()).prop_map(
+            |(request_id, code, message, recommend)| {
+                serde_json::json!({"RequestId": request_id, "HostId": "cloudsso.aliyuncs.com", "Code": code, "Message": message, "Recommend": recommend})
+            },
+        )
+    }
+
+    fn body() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..512),
+            json().prop_map(|v| serde_json::to_vec(&v).unwrap()),
+            error_body().prop_map(|v| serde_json::to_vec(&v).unwrap()),
+            (error_body(), any::<prop::sample::Index>()).prop_map(|(v, at)| {
+                let bytes = serde_json::to_vec(&v).unwrap();
+                bytes[..at.index(bytes.len() + 1)].to_vec()
+            }),
+        ]
+    }
+
+    fn headers() -> impl Strategy<Value = HeaderMap> {
+        let name =
+            proptest::sample::select(&["x-acs-request-id", "content-type", "retry-after"][..]);
+        let value = proptest::collection::vec(any::<u8>(), 0..80);
+        proptest::collection::vec((name, value), 0..5).prop_map(|pairs| {
+            let mut map = HeaderMap::new();
+            for (name, value) in pairs {
+                if let Ok(value) = HeaderValue::from_bytes(&value) {
+                    map.append(HeaderName::from_static(name), value);
+                }
+            }
+            map
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn parse_error_never_panics(
+            status in 100u16..600,
+            headers in headers(),
+            body in body(),
+            truncated in any::<bool>(),
+        ) {
+            let mut response = Response::new(status, headers, body);
+            response.truncated = truncated;
+            let err = parse_error(&response);
+            prop_assert_eq!(err.status(), Some(status));
+            prop_assert_eq!(err.vendor(), VENDOR);
+            // Only the exact code says the user is absent.
+            if err.kind() == ErrorKind::NotFound {
+                prop_assert_eq!(err.code(), Some("EntityNotExists.User"));
+            }
+            let _ = err.to_string();
+        }
+
+        #[test]
+        fn classify_never_panics(status in 100u16..600, code in proptest::option::of(code())) {
+            let _ = classify(status, code.as_deref());
+        }
+
+        /// A credential quoted anywhere in the message (raw, or percent-encoded once or twice,
+        /// as a string to sign holds it) never reaches the error.
+        #[test]
+        fn redacted_secrets_never_come_through(
+            secret in "[A-Za-z0-9+/=]{8,60}",
+            form in 0usize..3,
+            before in any::<String>(),
+            after in any::<String>(),
+            code in code(),
+        ) {
+            let once = percent_encode(&secret);
+            let quoted = match form {
+                0 => secret.clone(),
+                1 => once.clone(),
+                _ => percent_encode(&once),
+            };
+            let body = serde_json::json!({
+                "RequestId": "R",
+                "Code": code,
+                "Message": format!("{before}{quoted}{after}"),
+                "Recommend": format!("https://api.aliyun.com/troubleshoot?q={quoted}"),
+            });
+            let response = Response::new(400, HeaderMap::new(), body.to_string());
+            let err = error_from_response(&response, &[secret.as_str()]);
+            let printed = format!("{err} {err:?}");
+            prop_assert!(!printed.contains(&secret), "{}", printed);
+            prop_assert!(!printed.contains(&once), "{}", printed);
+        }
+    }
+}

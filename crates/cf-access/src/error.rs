@@ -38,7 +38,7 @@ const MAX_MESSAGE_CHARS: usize = 1000;
 /// | any code in `AUTH_CODES` (10000, …) | `Unauthenticated` |
 /// | any code in `ROUTE_CODES` (7000, 7003) | `Protocol` |
 /// | 2xx with `success: false`, or 2xx without an envelope | `Protocol` |
-/// | 404 without an envelope | `Protocol` (not proof the user is absent) |
+/// | 404 or 410 without an envelope | `Protocol` (not proof the user is absent) |
 /// | 400, 422 | `InvalidInput` |
 /// | 401 | `Unauthenticated` |
 /// | 403 | `PermissionDenied` |
@@ -52,7 +52,8 @@ const MAX_MESSAGE_CHARS: usize = 1000;
 pub(crate) fn error_kind(status: u16, envelope: Option<&Envelope>) -> ErrorKind {
     let has = |set: &[i64]| envelope.is_some_and(|env| env.codes().any(|c| set.contains(&c)));
     let route_wrong = has(&ROUTE_CODES);
-    let unconfirmed = (200..300).contains(&status) || (status == 404 && envelope.is_none());
+    let unconfirmed =
+        (200..300).contains(&status) || (matches!(status, 404 | 410) && envelope.is_none());
     if has(&AUTH_CODES) {
         ErrorKind::Unauthenticated
     } else if route_wrong || unconfirmed {
@@ -102,9 +103,9 @@ fn api_error(response: &Response, parsed: Result<Envelope, serde_json::Error>) -
         Err(parse_error) => {
             let what = if response.is_success() {
                 "the answer is not a Cloudflare API envelope, so success cannot be confirmed"
-            } else if status == 404 {
-                "the HTTP 404 answer is not a Cloudflare API envelope, so it is not taken to \
-                 mean the user is absent (check the base URL)"
+            } else if matches!(status, 404 | 410) {
+                "the answer is not a Cloudflare API envelope, so it is not taken to mean the \
+                 user is absent (check the base URL)"
             } else {
                 "the answer is not a Cloudflare API envelope"
             };
@@ -296,5 +297,133 @@ mod tests {
         let body = format!(r#"{{"success":false,"errors":[{{"code":1000,"message":"{long}"}}]}}"#);
         let err = parse_answer(&answer(400, &body)).unwrap_err();
         assert!(err.message().chars().count() <= MAX_MESSAGE_CHARS + 1);
+    }
+}
+
+/// Property tests: the parser never panics, whatever the status, headers and body.
+#[cfg(test)]
+mod fuzz {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use idp_core::reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    /// Object keys: the envelope's, and anything else.
+    const KEYS: [&str; 10] = [
+        "success",
+        "errors",
+        "messages",
+        "result",
+        "code",
+        "message",
+        "error_chain",
+        "documentation_url",
+        "source",
+        "pointer",
+    ];
+
+    fn key() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => proptest::sample::select(&KEYS[..]).prop_map(str::to_owned),
+            1 => any::<String>(),
+        ]
+    }
+
+    fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            any::<String>().prop_map(Value::String),
+            (1000i64..20000).prop_map(|c| Value::String(c.to_string())),
+        ];
+        leaf.prop_recursive(5, 64, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                proptest::collection::btree_map(key(), inner, 0..6)
+                    .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// An envelope-shaped body with arbitrary contents.
+    fn envelope() -> impl Strategy<Value = Value> {
+        (any::<bool>(), proptest::collection::vec(json(), 0..4), json()).prop_map(
+            |(success, errors, result)| {
+                serde_json::json!({"success": success, "errors": errors, "messages": [], "result": result})
+            },
+        )
+    }
+
+    fn body() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..512),
+            json().prop_map(|v| serde_json::to_vec(&v).unwrap()),
+            envelope().prop_map(|v| serde_json::to_vec(&v).unwrap()),
+            (envelope(), any::<prop::sample::Index>()).prop_map(|(v, at)| {
+                let bytes = serde_json::to_vec(&v).unwrap();
+                bytes[..at.index(bytes.len() + 1)].to_vec()
+            }),
+        ]
+    }
+
+    fn headers() -> impl Strategy<Value = HeaderMap> {
+        let name = proptest::sample::select(&["cf-ray", "content-type", "retry-after"][..]);
+        let value = proptest::collection::vec(any::<u8>(), 0..80);
+        proptest::collection::vec((name, value), 0..5).prop_map(|pairs| {
+            let mut map = HeaderMap::new();
+            for (name, value) in pairs {
+                if let Ok(value) = HeaderValue::from_bytes(&value) {
+                    map.append(HeaderName::from_static(name), value);
+                }
+            }
+            map
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn parse_answer_never_panics(
+            status in 100u16..600,
+            headers in headers(),
+            body in body(),
+            truncated in any::<bool>(),
+        ) {
+            let mut response = Response::new(status, headers, body);
+            response.truncated = truncated;
+            match parse_answer(&response) {
+                // Success needs a 2xx and `success: true`.
+                Ok(envelope) => {
+                    prop_assert!((200..300).contains(&status));
+                    prop_assert!(envelope.success);
+                }
+                Err(err) => {
+                    prop_assert_eq!(err.status(), Some(status));
+                    prop_assert_eq!(err.vendor(), VENDOR);
+                    // Only Cloudflare's own envelope says a user is absent.
+                    if err.kind() == ErrorKind::NotFound {
+                        prop_assert!(status == 404 || status == 410);
+                        prop_assert!(serde_json::from_slice::<Envelope>(&response.body).is_ok());
+                    }
+                    prop_assert!(err.message().chars().count() <= MAX_MESSAGE_CHARS + 300);
+                    let _ = err.to_string();
+                }
+            }
+        }
+
+        #[test]
+        fn envelopes_parse_or_fail_cleanly(value in json()) {
+            if let Ok(envelope) = serde_json::from_value::<Envelope>(value) {
+                let _ = envelope.error_summary();
+                let _ = envelope.codes().count();
+                let _ = envelope.first_code();
+            }
+        }
     }
 }

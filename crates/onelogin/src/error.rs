@@ -35,8 +35,8 @@ pub(crate) enum Endpoint {
 /// | 401 | "Insufficient Permission" | PermissionDenied |
 /// | 401 | anything else ("Authentication Failure") | Unauthenticated |
 /// | 403 | | PermissionDenied |
-/// | 404 | OneLogin's JSON, or empty | NotFound (Config at the token endpoint) |
-/// | 404 | not OneLogin's JSON | Protocol (wrong base URL) |
+/// | 404, 410 | OneLogin's JSON, or empty | NotFound (Config at the token endpoint) |
+/// | 404, 410 | not OneLogin's JSON | Protocol (wrong base URL; Config at the token endpoint) |
 /// | 429 | | RateLimited |
 /// | 5xx | | Server |
 /// | other | | [`ErrorKind::from_status`] |
@@ -53,12 +53,13 @@ pub(crate) fn kind_for(endpoint: Endpoint, status: u16, message: Option<&str>) -
         (_, 401) if says("insufficient permission") => ErrorKind::PermissionDenied,
         (_, 401) => ErrorKind::Unauthenticated,
         (_, 403) => ErrorKind::PermissionDenied,
-        // No token endpoint at that address: the base URL is wrong.
-        (Endpoint::Token, 404) => ErrorKind::Config,
-        (Endpoint::Delete, 404) if message.is_some() => ErrorKind::NotFound,
+        // No token endpoint at that address: the base URL is wrong. (Never NotFound: a
+        // failed token request fails every delete, which would then read as "absent".)
+        (Endpoint::Token, 404 | 410) => ErrorKind::Config,
+        (Endpoint::Delete, 404 | 410) if message.is_some() => ErrorKind::NotFound,
         // A 404 page that is not OneLogin's API answering: reporting "user absent" here would
         // turn a wrong base URL into a bulk run of false successes.
-        (Endpoint::Delete, 404) => ErrorKind::Protocol,
+        (Endpoint::Delete, 404 | 410) => ErrorKind::Protocol,
         (_, 429) => ErrorKind::RateLimited,
         (_, 500..=599) => ErrorKind::Server,
         (_, other) => ErrorKind::from_status(other),
@@ -427,5 +428,147 @@ mod tests {
             NOW,
         );
         assert!(err.message().chars().count() <= MAX_MESSAGE_CHARS + 1);
+    }
+}
+
+/// Property tests: the parsers never panic, whatever the status, headers and body. The
+/// strategies are shared with the token parser's tests.
+#[cfg(test)]
+pub(crate) mod fuzz {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use super::*;
+    use idp_core::reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+    use proptest::prelude::*;
+
+    /// Object keys: both body shapes' and the token answer's, and anything else.
+    const KEYS: [&str; 12] = [
+        "status",
+        "error",
+        "code",
+        "type",
+        "message",
+        "attribute",
+        "description",
+        "name",
+        "statusCode",
+        "access_token",
+        "expires_in",
+        "token_type",
+    ];
+
+    fn key() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => proptest::sample::select(&KEYS[..]).prop_map(str::to_owned),
+            1 => any::<String>(),
+        ]
+    }
+
+    pub(crate) fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            (0u64..70_000).prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            any::<String>().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                proptest::collection::btree_map(key(), inner, 0..6)
+                    .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    pub(crate) fn body() -> impl Strategy<Value = Vec<u8>> {
+        let v1 = (any::<Option<bool>>(), json(), json()).prop_map(|(error, code, message)| {
+            serde_json::json!({"status": {"error": error, "code": code, "type": "x", "message": message}})
+        });
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..512),
+            json().prop_map(|v| serde_json::to_vec(&v).unwrap()),
+            v1.prop_map(|v| serde_json::to_vec(&v).unwrap()),
+            (json(), any::<prop::sample::Index>()).prop_map(|(v, at)| {
+                let bytes = serde_json::to_vec(&v).unwrap();
+                bytes[..at.index(bytes.len() + 1)].to_vec()
+            }),
+        ]
+    }
+
+    pub(crate) fn headers() -> impl Strategy<Value = HeaderMap> {
+        let name = proptest::sample::select(
+            &[
+                "x-request-id",
+                "retry-after",
+                "retry-after-ms",
+                "x-ratelimit-limit",
+                "x-ratelimit-remaining",
+                "x-ratelimit-reset",
+                "content-type",
+            ][..],
+        );
+        let value = prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..40),
+            any::<u64>().prop_map(|n| n.to_string().into_bytes()),
+        ];
+        proptest::collection::vec((name, value), 0..8).prop_map(|pairs| {
+            let mut map = HeaderMap::new();
+            for (name, value) in pairs {
+                if let Ok(value) = HeaderValue::from_bytes(&value) {
+                    map.append(HeaderName::from_static(name), value);
+                }
+            }
+            map
+        })
+    }
+
+    /// A wall clock anywhere from 1970 to about 2500.
+    pub(crate) fn wall() -> impl Strategy<Value = SystemTime> {
+        (0u64..16_725_225_600).prop_map(|s| UNIX_EPOCH + Duration::from_secs(s))
+    }
+
+    fn response() -> impl Strategy<Value = Response> {
+        (100u16..600, headers(), body(), any::<bool>()).prop_map(
+            |(status, headers, body, truncated)| {
+                let mut response = Response::new(status, headers, body);
+                response.truncated = truncated;
+                response
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn error_parsing_never_panics(response in response(), now in wall()) {
+            for endpoint in [Endpoint::Token, Endpoint::Delete] {
+                let err = error_from_response(&response, endpoint, now);
+                prop_assert_eq!(err.vendor(), VENDOR);
+                prop_assert!(err.status().is_some());
+                // Only OneLogin's own answer to a delete says a user is absent.
+                if err.kind() == ErrorKind::NotFound {
+                    prop_assert_eq!(endpoint, Endpoint::Delete);
+                    prop_assert!(Said::parse(&response).is_some());
+                }
+                let _ = err.to_string();
+            }
+            let _ = request_id(&response);
+            let _ = RateLimit::from_response(&response, now);
+        }
+
+        #[test]
+        fn delete_answers_never_panic(response in response(), now in wall()) {
+            for version in [ApiVersion::V1, ApiVersion::V2] {
+                if check_delete(&response, version, now).is_ok() {
+                    prop_assert!(response.is_success());
+                }
+            }
+        }
     }
 }

@@ -271,3 +271,45 @@ mod tests {
         assert_eq!(kind(401, envelope), Some(ErrorKind::Unauthenticated));
     }
 }
+
+/// Property tests: the token answer's parser never panics and never quotes the token.
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use crate::error::fuzz::{body, headers, json, wall};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn token_answers_never_panic(
+            status in 100u16..600,
+            headers in headers(),
+            body in body(),
+            now in wall(),
+        ) {
+            let response = Response::new(status, headers, body);
+            if let Ok((_, lifetime)) = parse_token(&response, now) {
+                prop_assert!(response.is_success());
+                prop_assert!(lifetime <= MAX_LIFETIME);
+            }
+        }
+
+        #[test]
+        fn a_token_is_never_quoted(
+            status in 200u16..300,
+            token in "[ -~\\t\\n\\r]{12,60}",
+            expires in json(),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let body = serde_json::json!({"access_token": token, "expires_in": expires}).to_string();
+            let body = body.as_bytes()[..cut.index(body.len() + 1)].to_vec();
+            let response = Response::new(status, Default::default(), body);
+            if let Err(err) = parse_token(&response, std::time::SystemTime::now()) {
+                let printed = format!("{err} {err:?}");
+                prop_assert!(!printed.contains(token.trim()), "{}", printed);
+            }
+        }
+    }
+}

@@ -40,6 +40,16 @@ pub(crate) fn classify_delete(
              accessID or adminRestApiUrl, or this machine's clock off by more than a minute)"
                 .to_owned(),
         ),
+        // A web page (a proxy's, or a wrong base URL's) says nothing about the user: taking
+        // it for "not found" would report every id of a bulk run as already absent.
+        404 | 410 if is_markup(response) => (
+            ErrorKind::Protocol,
+            format!(
+                "HTTP {status} answered with a web page, not by RSA's API: check the base URL \
+                 (adminRestApiUrl, RSA_CAS_BASE_URL); user {id:?} was not deleted: {}",
+                response.describe_body()
+            ),
+        ),
         404 if retried => (
             ErrorKind::NotFound,
             format!(
@@ -90,6 +100,15 @@ pub(crate) fn request_id(response: &Response) -> Option<String> {
         .map(str::trim)
         .filter(|v| !v.is_empty())
         .map(truncate_for_message)
+}
+
+/// Whether the body is an HTML (or other markup) page rather than an API answer.
+fn is_markup(response: &Response) -> bool {
+    let html_type = response
+        .header("content-type")
+        .is_some_and(|ct| ct.to_ascii_lowercase().contains("html"));
+    let text = String::from_utf8_lossy(&response.body[..response.body.len().min(64)]);
+    html_type || text.trim_start().starts_with('<')
 }
 
 /// Statuses RSA documents for this call (besides 401, which is ours).
@@ -311,6 +330,29 @@ mod tests {
     }
 
     #[test]
+    fn a_404_web_page_is_not_an_absent_user() {
+        let page = kind_of(
+            404,
+            "<!doctype html><html><body><h1>404 Not Found</h1></body></html>",
+        );
+        assert_eq!(page.kind(), ErrorKind::Protocol, "{page}");
+        assert!(page.message().contains("check the base URL"), "{page}");
+        let mut headers = HeaderMap::new();
+        headers.insert("content-type", HeaderValue::from_static("text/html"));
+        let typed = Response::new(404, headers, "Not Found");
+        let err = classify_delete(&typed, "u", false).expect_err("an error");
+        assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
+        // RSA's own answers stay NotFound, whatever their shape.
+        for body in [
+            "",
+            r#"{"message":"User is not found."}"#,
+            "User is not found.",
+        ] {
+            assert_eq!(kind_of(404, body).kind(), ErrorKind::NotFound, "{body:?}");
+        }
+    }
+
+    #[test]
     fn long_reasons_are_cut() {
         let err = kind_of(409, &"x".repeat(5000));
         assert!(
@@ -318,5 +360,122 @@ mod tests {
             "{}",
             err.message().len()
         );
+    }
+}
+
+/// Property tests: the parser never panics, whatever the status, headers and body.
+#[cfg(test)]
+mod fuzz {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use idp_core::reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+    use proptest::prelude::*;
+
+    /// Object keys: the ones the parser looks for, and anything else.
+    const KEYS: [&str; 11] = [
+        "message",
+        "errorMessage",
+        "error_description",
+        "description",
+        "detail",
+        "reason",
+        "error",
+        "errors",
+        "code",
+        "errorCode",
+        "status",
+    ];
+
+    fn key() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => proptest::sample::select(&KEYS[..]).prop_map(str::to_owned),
+            1 => any::<String>(),
+        ]
+    }
+
+    fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            any::<String>().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                proptest::collection::btree_map(key(), inner, 0..6)
+                    .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn body() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..512),
+            json().prop_map(|v| serde_json::to_vec(&v).unwrap()),
+            // JSON cut short, as at the body cap.
+            (json(), any::<prop::sample::Index>()).prop_map(|(v, at)| {
+                let bytes = serde_json::to_vec(&v).unwrap();
+                bytes[..at.index(bytes.len() + 1)].to_vec()
+            }),
+            any::<String>().prop_map(|s| format!("<html><body>{s}</body></html>").into_bytes()),
+        ]
+    }
+
+    fn headers() -> impl Strategy<Value = HeaderMap> {
+        let name = proptest::sample::select(
+            &[
+                "x-request-id",
+                "x-correlation-id",
+                "x-amzn-requestid",
+                "content-type",
+                "retry-after",
+            ][..],
+        );
+        let value = proptest::collection::vec(any::<u8>(), 0..80);
+        proptest::collection::vec((name, value), 0..6).prop_map(|pairs| {
+            let mut map = HeaderMap::new();
+            for (name, value) in pairs {
+                if let Ok(value) = HeaderValue::from_bytes(&value) {
+                    map.append(HeaderName::from_static(name), value);
+                }
+            }
+            map
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn classify_delete_never_panics(
+            status in 100u16..600,
+            headers in headers(),
+            body in body(),
+            truncated in any::<bool>(),
+            user_id in any::<String>(),
+            retried in any::<bool>(),
+        ) {
+            let mut response = Response::new(status, headers, body);
+            response.truncated = truncated;
+            let _ = request_id(&response);
+            match classify_delete(&response, &user_id, retried) {
+                Ok(()) => prop_assert!((200..300).contains(&status)),
+                Err(err) => {
+                    prop_assert!(!(200..300).contains(&status));
+                    prop_assert_eq!(err.status(), Some(status));
+                    prop_assert_eq!(err.vendor(), VENDOR);
+                    // A web page is never taken for an absent user.
+                    if err.kind() == ErrorKind::NotFound {
+                        prop_assert!(status == 404 || status == 410);
+                        prop_assert!(!is_markup(&response));
+                    }
+                    // Bounded, whatever the body and the id.
+                    prop_assert!(err.message().chars().count() < 1000, "{}", err.message());
+                }
+            }
+        }
     }
 }
