@@ -89,7 +89,8 @@ impl Config {
     /// `ALIBABA_CLOUD_REGION_ID` and `ALIBABA_CLOUD_CLOUDSSO_ENDPOINT` (optional). Empty
     /// values count as unset. Every value is checked here.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
-        let get = |name: &str| lookup(name).filter(|value| !value.is_empty());
+        // Blank (empty or whitespace-only) counts as unset, so a stray space is never sent as an id.
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
         let require = |name: &str| get(name).ok_or_else(|| Error::missing_env(VENDOR, name));
 
         let mut config = Config::new(
@@ -205,6 +206,9 @@ impl Config {
             return Err(Error::config(VENDOR, "security token is empty"));
         }
         check_id(VENDOR, "directory id", &self.directory_id, MAX_ID_CHARS).map_err(as_config)?;
+        if self.directory_id.trim().is_empty() {
+            return Err(Error::config(VENDOR, "directory id is blank"));
+        }
         check_region(&self.region_id)?;
         if let Some(endpoint) = &self.endpoint {
             // Syntax only here; the https/loopback rule is applied with the transport's

@@ -92,13 +92,17 @@ pub fn parse_base_url(
     raw: &str,
     allow_insecure_http: bool,
 ) -> Result<Url, Error> {
+    // The raw text is never quoted: a URL can carry a password or a token.
     let url = Url::parse(raw.trim())
-        .map_err(|e| Error::config(vendor, format!("base URL {raw:?} is not a valid URL: {e}")))?;
+        .map_err(|e| Error::config(vendor, format!("base URL is not a valid URL: {e}")))?;
     check_scheme(vendor, &url, allow_insecure_http)?;
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::config(
             vendor,
-            format!("base URL {raw:?} must not have a query or fragment"),
+            format!(
+                "base URL (host {}) must not have a query or fragment",
+                url.host_str().unwrap_or("?")
+            ),
         ));
     }
     if !url.username().is_empty() || url.password().is_some() {

@@ -156,9 +156,13 @@ impl Transport {
         loop {
             attempt += 1;
             self.inner.gate.wait_open(self.clock()).await;
-            let request = build(attempt)
+            let built = build(attempt)
                 .await
-                .map_err(|e| e.with_attempts(attempt - 1))?
+                .map_err(|e| e.with_attempts(attempt - 1))?;
+            // Building may have waited (for a token, behind other requests): if the vendor
+            // throttled us meanwhile, wait again rather than send inside its window.
+            self.inner.gate.wait_open(self.clock()).await;
+            let request = built
                 .header(USER_AGENT, self.inner.user_agent.clone())
                 .build()
                 .map_err(|e| {
