@@ -12,29 +12,7 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use idp_sim::{AlibabaCloudSsoSim, Blocker, Fault, RsaUserState, Sims, Simulator};
-use support::{Run, idp};
-
-const PROVIDERS: [&str; 5] = [
-    "rsa-cas",
-    "cf-access",
-    "onelogin",
-    "aa-controlroom",
-    "alibaba-cloudsso",
-];
-
-fn sim<'a>(sims: &'a Sims, provider: &str) -> &'a dyn Simulator {
-    let index = PROVIDERS.iter().position(|p| *p == provider).unwrap();
-    sims.all()[index]
-}
-
-async fn run(args: Vec<String>, env: Vec<(&'static str, String)>) -> Run {
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        idp(&args, &env, "")
-    })
-    .await
-    .unwrap()
-}
+use support::{PROVIDERS, Run, run, sim};
 
 fn args(provider: &str, extra: &[&str]) -> Vec<String> {
     ["delete", provider, "-vvv"]

@@ -7,26 +7,8 @@ mod support;
 
 use std::time::Duration;
 
-use idp_sim::{Fault, Sims, Simulator};
-use support::{Run, assert_json_shape, idp};
-
-const PROVIDERS: [&str; 5] = [
-    "rsa-cas",
-    "cf-access",
-    "onelogin",
-    "aa-controlroom",
-    "alibaba-cloudsso",
-];
-
-/// Runs the binary off the async runtime, so the in-process simulators keep serving.
-async fn run(args: Vec<String>, env: Vec<(&'static str, String)>, stdin: String) -> Run {
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        idp(&args, &env, &stdin)
-    })
-    .await
-    .unwrap()
-}
+use idp_sim::{Fault, Sims};
+use support::{PROVIDERS, assert_json_shape, run_with_stdin as run, sim};
 
 fn args(provider: &str, extra: &[&str]) -> Vec<String> {
     ["delete", provider, "--output", "json"]
@@ -41,11 +23,6 @@ fn absent_id(provider: &str) -> &'static str {
         "onelogin" | "aa-controlroom" => "999999",
         _ => "no-such-user",
     }
-}
-
-fn sim<'a>(sims: &'a Sims, provider: &str) -> &'a dyn Simulator {
-    let index = PROVIDERS.iter().position(|p| *p == provider).unwrap();
-    sims.all()[index]
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,30 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use idp_sim::{Fault, Sims, Simulator};
-use support::{Run, assert_json_shape, idp};
-
-const PROVIDERS: [&str; 5] = [
-    "rsa-cas",
-    "cf-access",
-    "onelogin",
-    "aa-controlroom",
-    "alibaba-cloudsso",
-];
-
-fn sim<'a>(sims: &'a Sims, provider: &str) -> &'a dyn Simulator {
-    let index = PROVIDERS.iter().position(|p| *p == provider).unwrap();
-    sims.all()[index]
-}
-
-/// Runs the binary off the async runtime, so the in-process simulators keep serving.
-async fn run(args: Vec<String>, env: Vec<(&'static str, String)>) -> Run {
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        idp(&args, &env, "")
-    })
-    .await
-    .unwrap()
-}
+use support::{PROVIDERS, Run, assert_json_shape, idp, run, sim};
 
 fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| (*s).to_owned()).collect()

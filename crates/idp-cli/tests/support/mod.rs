@@ -5,6 +5,40 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+/// The providers, in the order of `idp_sim::Sims::all`.
+pub const PROVIDERS: [&str; 5] = [
+    "rsa-cas",
+    "cf-access",
+    "onelogin",
+    "aa-controlroom",
+    "alibaba-cloudsso",
+];
+
+/// The simulator of `provider`.
+pub fn sim<'a>(sims: &'a idp_sim::Sims, provider: &str) -> &'a dyn idp_sim::Simulator {
+    let index = PROVIDERS.iter().position(|p| *p == provider).unwrap();
+    sims.all()[index]
+}
+
+/// Runs the binary off the async runtime, so in-process simulators keep serving.
+pub async fn run_with_stdin(
+    args: Vec<String>,
+    env: Vec<(&'static str, String)>,
+    stdin: String,
+) -> Run {
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        idp(&args, &env, &stdin)
+    })
+    .await
+    .unwrap()
+}
+
+/// [`run_with_stdin`] with nothing on standard input.
+pub async fn run(args: Vec<String>, env: Vec<(&'static str, String)>) -> Run {
+    run_with_stdin(args, env, String::new()).await
+}
+
 /// What one run of the binary printed and how it exited.
 pub struct Run {
     pub code: i32,
