@@ -125,13 +125,14 @@ impl Client {
         if let Some(token) = config.security_token() {
             params.push(("SecurityToken", token.expose()));
         }
-        let signature = sign::sign_rpc(METHOD, &params, config.access_key_secret().expose());
-        // The canonical query is already a correct form/query encoding of every parameter.
-        let encoded = format!(
-            "{}&{SIGNATURE}={}",
-            sign::canonical_query(&params),
-            percent_encode(&signature)
-        );
+        // The canonical query is already a correct form/query encoding of every parameter:
+        // computed once, signed, then sent with the signature appended.
+        let mut encoded = sign::canonical_query(&params);
+        let signature = sign::sign_canonical(METHOD, &encoded, config.access_key_secret().expose());
+        encoded.push('&');
+        encoded.push_str(SIGNATURE);
+        encoded.push('=');
+        encoded.push_str(&percent_encode(&signature));
         let http = inner.transport.http();
         match config.request_style() {
             RequestStyle::Query => {

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use idp::{DeleteOutcome, DeleteReport, Error};
-use serde_json::json;
+use serde::Serialize;
 
 use crate::args::OutputFormat;
 
@@ -97,13 +97,21 @@ impl<W: Write> Reporter<W> {
         }
     }
 
-    /// Prints one id's line.
+    /// Prints one id's line and flushes it.
     pub fn line(&mut self, line: &Line<'_>) -> std::io::Result<()> {
+        self.write_line(line)?;
+        // Scripts read lines as they finish.
+        self.out.flush()
+    }
+
+    /// Writes one id's line without flushing (a bulk run flushes whenever it would wait for
+    /// the next result: see `delete.rs`).
+    pub fn write_line(&mut self, line: &Line<'_>) -> std::io::Result<()> {
         self.tally.add(line.outcome);
         match self.format {
             OutputFormat::Json => {
-                let value = json_line(self.provider, line);
-                writeln!(self.out, "{value}")?;
+                serde_json::to_writer(&mut self.out, &JsonLine::new(self.provider, line))?;
+                self.out.write_all(b"\n")?;
             }
             OutputFormat::Text => {
                 let attempts = match line.attempts {
@@ -123,7 +131,11 @@ impl<W: Write> Reporter<W> {
                 )?;
             }
         }
-        // Scripts read lines as they finish.
+        Ok(())
+    }
+
+    /// Sends the lines written so far.
+    pub fn flush(&mut self) -> std::io::Result<()> {
         self.out.flush()
     }
 
@@ -146,23 +158,115 @@ impl<W: Write> Reporter<W> {
     }
 }
 
-/// The JSON object of one id: the documented contract.
-pub fn json_line(provider: &str, line: &Line<'_>) -> serde_json::Value {
-    let error = line.error.map(|err| {
-        json!({
-            "kind": err.kind().as_str(),
-            "status": err.status(),
-            "code": err.code(),
-            "message": err.message(),
-            "request_id": err.request_id(),
+/// The JSON object of one id: the documented contract. Fields are declared in alphabetical
+/// order, the order the output has always had (serde_json's sorted maps), so the bytes do not
+/// change; serialised straight from borrowed values, with no JSON tree built per id.
+#[derive(Serialize)]
+struct JsonLine<'a> {
+    attempts: u32,
+    elapsed_ms: u64,
+    error: Option<JsonError<'a>>,
+    outcome: &'static str,
+    provider: &'a str,
+    user_id: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonError<'a> {
+    code: Option<&'a str>,
+    kind: &'static str,
+    message: &'a str,
+    request_id: Option<&'a str>,
+    status: Option<u16>,
+}
+
+impl<'a> JsonLine<'a> {
+    fn new(provider: &'a str, line: &'a Line<'a>) -> Self {
+        JsonLine {
+            attempts: line.attempts,
+            elapsed_ms: u64::try_from(line.elapsed.as_millis()).unwrap_or(u64::MAX),
+            error: line.error.map(|err| JsonError {
+                code: err.code(),
+                kind: err.kind().as_str(),
+                message: err.message(),
+                request_id: err.request_id(),
+                status: err.status(),
+            }),
+            outcome: line.outcome.as_str(),
+            provider,
+            user_id: line.user_id,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use idp::ErrorKind;
+
+    fn json_of(line: &Line<'_>) -> String {
+        let mut out = Vec::new();
+        Reporter::new(&mut out, OutputFormat::Json, "onelogin")
+            .line(line)
+            .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text, format!("{}\n", json_value(line)));
+        text
+    }
+
+    /// How the line was made before (a `serde_json::Value`, whose maps are sorted): the
+    /// output must stay byte for byte the same.
+    fn json_value(line: &Line<'_>) -> serde_json::Value {
+        let error = line.error.map(|err| {
+            serde_json::json!({
+                "kind": err.kind().as_str(),
+                "status": err.status(),
+                "code": err.code(),
+                "message": err.message(),
+                "request_id": err.request_id(),
+            })
+        });
+        serde_json::json!({
+            "provider": "onelogin",
+            "user_id": line.user_id,
+            "outcome": line.outcome.as_str(),
+            "attempts": line.attempts,
+            "elapsed_ms": u64::try_from(line.elapsed.as_millis()).unwrap(),
+            "error": error,
         })
-    });
-    json!({
-        "provider": provider,
-        "user_id": line.user_id,
-        "outcome": line.outcome.as_str(),
-        "attempts": line.attempts,
-        "elapsed_ms": u64::try_from(line.elapsed.as_millis()).unwrap_or(u64::MAX),
-        "error": error,
-    })
+    }
+
+    #[test]
+    fn json_lines_keep_their_exact_bytes() {
+        let ok = Line {
+            user_id: "42",
+            outcome: Outcome::Deleted,
+            attempts: 1,
+            elapsed: Duration::from_millis(7),
+            error: None,
+        };
+        assert_eq!(
+            json_of(&ok),
+            "{\"attempts\":1,\"elapsed_ms\":7,\"error\":null,\"outcome\":\"deleted\",\
+             \"provider\":\"onelogin\",\"user_id\":\"42\"}\n"
+        );
+        let err = Error::new(ErrorKind::Conflict, "onelogin", "say \"no\"\n")
+            .with_status(409)
+            .with_code("E1");
+        let failed = Line {
+            user_id: "4\"2",
+            outcome: Outcome::Failed,
+            attempts: 3,
+            elapsed: Duration::from_millis(1500),
+            error: Some(&err),
+        };
+        assert_eq!(
+            json_of(&failed),
+            "{\"attempts\":3,\"elapsed_ms\":1500,\"error\":{\"code\":\"E1\",\"kind\":\"conflict\",\
+             \"message\":\"say \\\"no\\\"\\n\",\"request_id\":null,\"status\":409},\
+             \"outcome\":\"failed\",\"provider\":\"onelogin\",\"user_id\":\"4\\\"2\"}\n"
+        );
+    }
 }
