@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use idp_core::{Error, Secret, url::Url};
+use idp_core::{Error, Secret, lookup_var, require_var, url::Url};
 
 use crate::VENDOR;
 
@@ -227,9 +227,9 @@ impl Config {
     ///   because API-key tokens do not invalidate the user's other sessions),
     /// - `AA_API_VERSION` (optional: `v1`, the default, or `v2`).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
-        let get = |key: &str| lookup(key).filter(|value| !value.trim().is_empty());
-        let url = get(ENV_URL).ok_or_else(|| Error::missing_env(VENDOR, ENV_URL))?;
-        let username = get(ENV_USERNAME).ok_or_else(|| Error::missing_env(VENDOR, ENV_USERNAME))?;
+        let get = |key: &str| lookup_var(&lookup, key);
+        let url = require_var(VENDOR, &lookup, ENV_URL)?;
+        let username = require_var(VENDOR, &lookup, ENV_USERNAME)?;
         let credentials = match (get(ENV_API_KEY), get(ENV_PASSWORD)) {
             (Some(api_key), _) => Credentials::api_key(username, api_key),
             (None, Some(password)) => Credentials::password(username, password),

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use idp_core::transport::{check_id, parse_base_url};
-use idp_core::{Error, ErrorKind, Secret};
+use idp_core::{Error, ErrorKind, Secret, lookup_var, require_var};
 
 use crate::VENDOR;
 
@@ -89,9 +89,8 @@ impl Config {
     /// `ALIBABA_CLOUD_REGION_ID` and `ALIBABA_CLOUD_CLOUDSSO_ENDPOINT` (optional). Empty
     /// values count as unset. Every value is checked here.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
-        // Blank (empty or whitespace-only) counts as unset, so a stray space is never sent as an id.
-        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
-        let require = |name: &str| get(name).ok_or_else(|| Error::missing_env(VENDOR, name));
+        let get = |name: &str| lookup_var(&lookup, name);
+        let require = |name: &str| require_var(VENDOR, &lookup, name);
 
         let mut config = Config::new(
             require(ENV_ACCESS_KEY_ID)?,

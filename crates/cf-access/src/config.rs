@@ -3,7 +3,7 @@
 use std::fmt;
 
 use idp_core::transport::check_id;
-use idp_core::{Error, Secret};
+use idp_core::{Error, Secret, lookup_var};
 
 use crate::VENDOR;
 
@@ -137,11 +137,7 @@ impl Config {
     /// missing variable is an [`ErrorKind::Config`](idp_core::ErrorKind::Config) error that
     /// names it; so is an account id that [`Config::validate`] refuses.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
-        let get = |key: &str| {
-            lookup(key)
-                .map(|value| value.trim().to_owned())
-                .filter(|value| !value.is_empty())
-        };
+        let get = |key: &str| lookup_var(&lookup, key).map(|value| value.trim().to_owned());
         let auth = match (get(ENV_API_TOKEN), get(ENV_EMAIL), get(ENV_API_KEY)) {
             (Some(token), _, _) => Auth::api_token(token),
             (None, Some(email), Some(key)) => Auth::global(email, key),

@@ -3,6 +3,7 @@
 
 mod bulk;
 mod client;
+mod env;
 mod error;
 mod outcome;
 mod secret;
@@ -10,6 +11,7 @@ pub mod transport;
 
 pub use bulk::{delete_many, delete_stream};
 pub use client::UserDeleter;
+pub use env::{lookup_var, require_var};
 pub use error::{Error, ErrorKind};
 pub use outcome::{DeleteOutcome, DeleteReport, Receipt};
 pub use secret::Secret;

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use idp_core::{Error, Secret};
+use idp_core::{Error, Secret, lookup_var, require_var};
 
 use crate::VENDOR;
 
@@ -110,12 +110,9 @@ impl Config {
     /// a missing required variable is an [`ErrorKind::Config`](idp_core::ErrorKind::Config)
     /// error naming it.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
-        let get = |name: &str| {
-            lookup(name)
-                .map(|value| value.trim().to_owned())
-                .filter(|value| !value.is_empty())
-        };
-        let require = |name: &str| get(name).ok_or_else(|| Error::missing_env(VENDOR, name));
+        let get = |name: &str| lookup_var(&lookup, name).map(|value| value.trim().to_owned());
+        let require =
+            |name: &str| require_var(VENDOR, &lookup, name).map(|value| value.trim().to_owned());
         let client_id = require(ENV_CLIENT_ID)?;
         let client_secret = Secret::new(require(ENV_CLIENT_SECRET)?);
         let base_url = require(ENV_BASE_URL)?;

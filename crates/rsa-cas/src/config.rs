@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use idp_core::Error;
+use idp_core::{Error, lookup_var, require_var};
 
 use crate::VENDOR;
 use crate::key_file::KeyFile;
@@ -50,10 +50,9 @@ impl Config {
     /// `RSA_CAS_KEY_FILE` (required) is the path of the key file, and `RSA_CAS_BASE_URL`
     /// (optional) replaces its `adminRestApiUrl` for requests. Empty values count as unset.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
-        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
-        let path = get(ENV_KEY_FILE).ok_or_else(|| Error::missing_env(VENDOR, ENV_KEY_FILE))?;
+        let path = require_var(VENDOR, &lookup, ENV_KEY_FILE)?;
         let config = Config::new(KeyFile::from_path(path.trim())?);
-        Ok(match get(ENV_BASE_URL) {
+        Ok(match lookup_var(&lookup, ENV_BASE_URL) {
             Some(base_url) => config.with_base_url(base_url.trim()),
             None => config,
         })
