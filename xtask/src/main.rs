@@ -19,8 +19,6 @@ use std::time::Instant;
 
 mod bench;
 mod footprint;
-mod json;
-mod metadata;
 mod msrv;
 mod publish;
 mod release;
@@ -233,6 +231,25 @@ fn deps(root: &Path) -> Result<(), String> {
         println!("| {} | {} |", display_features(features), tree.len());
     }
     Ok(())
+}
+
+/// `cargo metadata` with every feature on; cargo includes every platform's dependencies unless
+/// told otherwise, so a Windows-only or optional dependency is in the graph too.
+fn workspace_metadata(root: &Path) -> Result<cargo_metadata::Metadata, String> {
+    cargo_metadata::MetadataCommand::new()
+        .current_dir(root)
+        .features(cargo_metadata::CargoOpt::AllFeatures)
+        .exec()
+        .map_err(|e| e.to_string())
+}
+
+/// Whether `cargo publish --workspace` uploads `package`: `publish = false` is an empty list of
+/// registries, no `publish` key means any.
+fn is_published(package: &cargo_metadata::Package) -> bool {
+    package
+        .publish
+        .as_ref()
+        .is_none_or(|registries| !registries.is_empty())
 }
 
 fn cargo_output(root: &Path, args: &[&str]) -> Result<String, String> {

@@ -14,29 +14,20 @@
 //! --precise VERSION` picks an older release of the dependency (resolver 3 already prefers
 //! ones that fit our rust-version when it can).
 
-use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
-use crate::metadata::{DepKind, Metadata};
+use cargo_metadata::semver::Version;
+use cargo_metadata::{DependencyKind, Metadata, NodeDep, Package, PackageId};
 
-/// Parses "1.88", "1.88.0" or "1.85.1" into comparable parts.
-pub fn parse_version(text: &str) -> Option<[u64; 3]> {
-    let mut parts = [0u64; 3];
-    let mut count = 0;
-    for (i, piece) in text.trim().split('.').enumerate() {
-        if i >= 3 {
-            return None;
-        }
-        parts[i] = piece.parse().ok()?;
-        count += 1;
+/// "1.88" for 1.88.0, as manifests usually write it; "1.85.1" in full.
+fn short(version: &Version) -> String {
+    if version.patch == 0 {
+        format!("{}.{}", version.major, version.minor)
+    } else {
+        version.to_string()
     }
-    (count >= 2).then_some(parts)
-}
-
-fn compare(a: &[u64; 3], b: &[u64; 3]) -> Ordering {
-    a.cmp(b)
 }
 
 /// A dependency needing a newer compiler than we declare.
@@ -53,7 +44,7 @@ struct Analysis {
     shipped: usize,
     declared: usize,
     /// The highest rust-version among shipped dependencies (not our own crates).
-    highest: Option<([u64; 3], String)>,
+    highest: Option<(Version, String)>,
     shipped_too_new: Vec<TooNew>,
     dev_too_new: Vec<TooNew>,
 }
@@ -61,7 +52,7 @@ struct Analysis {
 pub fn msrv(root: &Path) -> Result<(), String> {
     let started = Instant::now();
     println!("\n$ cargo xtask msrv: rust-version of the dependency tree");
-    let metadata = Metadata::load(root)?;
+    let metadata = crate::workspace_metadata(root)?;
     let found = analyse(&metadata)?;
     let ours = &found.ours;
     println!(
@@ -70,10 +61,7 @@ pub fn msrv(root: &Path) -> Result<(), String> {
         found.shipped, found.published, found.declared
     );
     if let Some((version, label)) = &found.highest {
-        println!(
-            "  highest among dependencies: {}.{}.{} ({label})",
-            version[0], version[1], version[2]
-        );
+        println!("  highest among dependencies: {version} ({label})");
     }
     for item in &found.dev_too_new {
         println!(
@@ -99,75 +87,140 @@ pub fn msrv(root: &Path) -> Result<(), String> {
     ))
 }
 
+/// Each package reachable from the walk's roots, with the package that first pulled it in.
+type Parents<'a> = BTreeMap<&'a PackageId, Option<&'a PackageId>>;
+
+/// The resolved dependency graph, by package id.
+struct Graph<'a> {
+    packages: BTreeMap<&'a PackageId, &'a Package>,
+    edges: BTreeMap<&'a PackageId, &'a [NodeDep]>,
+}
+
+impl<'a> Graph<'a> {
+    fn new(metadata: &'a Metadata) -> Result<Graph<'a>, String> {
+        let resolve = metadata
+            .resolve
+            .as_ref()
+            .filter(|resolve| !resolve.nodes.is_empty())
+            .ok_or("msrv: cargo metadata printed no resolve graph")?;
+        Ok(Graph {
+            packages: metadata.packages.iter().map(|p| (&p.id, p)).collect(),
+            edges: resolve
+                .nodes
+                .iter()
+                .map(|node| (&node.id, node.deps.as_slice()))
+                .collect(),
+        })
+    }
+
+    fn rust_version(&self, id: &PackageId) -> Option<&'a Version> {
+        self.packages.get(id)?.rust_version.as_ref()
+    }
+
+    /// Every package reachable from `roots` over edges of the accepted kinds.
+    fn reachable(&self, roots: &[&'a PackageId], accept: impl Fn(&NodeDep) -> bool) -> Parents<'a> {
+        let mut seen: Parents<'a> = BTreeMap::new();
+        let mut queue: Vec<&'a PackageId> = Vec::new();
+        for &root in roots {
+            if seen.insert(root, None).is_none() {
+                queue.push(root);
+            }
+        }
+        while let Some(id) = queue.pop() {
+            for dep in self.edges.get(id).copied().unwrap_or_default() {
+                if accept(dep) && !seen.contains_key(&dep.pkg) {
+                    seen.insert(&dep.pkg, Some(id));
+                    queue.push(&dep.pkg);
+                }
+            }
+        }
+        seen
+    }
+
+    /// "a 1.0 ← b 2.0 ← idp-core 0.1.0": how `id` got into a `reachable` set.
+    fn chain(&self, id: &'a PackageId, parents: &Parents<'a>) -> String {
+        let mut parts = Vec::new();
+        let mut current = Some(id);
+        while let Some(id) = current {
+            if parts.len() > 64 {
+                break;
+            }
+            parts.push(self.label(id));
+            current = parents.get(id).copied().flatten();
+        }
+        parts.join(" ← ")
+    }
+
+    /// "name version".
+    fn label(&self, id: &PackageId) -> String {
+        self.packages
+            .get(id)
+            .map(|p| format!("{} {}", p.name, p.version))
+            .unwrap_or_else(|| id.repr.clone())
+    }
+}
+
+/// A dependency users compile: normal or build (an unknown kind counts, to be safe).
+fn is_shipped(dep: &NodeDep) -> bool {
+    dep.dep_kinds
+        .iter()
+        .any(|k| k.kind != DependencyKind::Development)
+}
+
 fn analyse(metadata: &Metadata) -> Result<Analysis, String> {
-    let published = metadata.published_members();
+    let graph = Graph::new(metadata)?;
+    let mut published: Vec<&Package> = metadata
+        .workspace_packages()
+        .into_iter()
+        .filter(|p| crate::is_published(p))
+        .collect();
+    published.sort_by(|a, b| a.name.cmp(&b.name));
     if published.is_empty() {
         return Err("msrv: no publishable workspace member found".to_owned());
     }
 
     // Our rust-version: every published crate must declare one, and they must agree.
-    let mut ours: Option<(&str, [u64; 3])> = None;
+    let mut ours: Option<&Version> = None;
     for package in &published {
         let declared = package
             .rust_version
-            .as_deref()
+            .as_ref()
             .ok_or_else(|| format!("msrv: {} declares no rust-version", package.name))?;
-        let version = parse_version(declared).ok_or_else(|| {
-            format!(
-                "msrv: {} has an unreadable rust-version {declared:?}",
-                package.name
-            )
-        })?;
         match ours {
-            None => ours = Some((declared, version)),
-            Some((first, v)) if v != version => {
+            None => ours = Some(declared),
+            Some(first) if first != declared => {
                 return Err(format!(
-                    "msrv: published crates disagree on rust-version ({first} and {declared} for {})",
+                    "msrv: published crates disagree on rust-version ({} and {} for {})",
+                    short(first),
+                    short(declared),
                     package.name
                 ));
             }
             Some(_) => {}
         }
     }
-    let Some((ours_text, ours)) = ours else {
+    let Some(ours) = ours else {
         return Err("msrv: no rust-version found".to_owned());
     };
 
-    let roots: Vec<&str> = published.iter().map(|p| p.id.as_str()).collect();
-    let shipped = metadata.reachable(&roots, |kinds| {
-        kinds
-            .iter()
-            .any(|k| matches!(k, DepKind::Normal | DepKind::Build))
-    });
-    let members: Vec<&str> = metadata
-        .workspace_members
-        .iter()
-        .map(String::as_str)
-        .collect();
-    let everything = metadata.reachable(&members, |_| true);
+    let roots: Vec<&PackageId> = published.iter().map(|p| &p.id).collect();
+    let shipped = graph.reachable(&roots, is_shipped);
+    let members: Vec<&PackageId> = metadata.workspace_members.iter().collect();
+    let everything = graph.reachable(&members, |_| true);
 
-    let too_new = |set: &BTreeMap<String, Option<String>>, skip: &dyn Fn(&str) -> bool| {
+    let too_new = |set: &Parents<'_>, skip: &dyn Fn(&PackageId) -> bool| {
         let mut found: Vec<TooNew> = Vec::new();
-        for id in set.keys() {
+        for &id in set.keys() {
             if skip(id) {
                 continue;
             }
-            let Some(declared) = metadata
-                .packages
-                .get(id)
-                .and_then(|p| p.rust_version.as_deref())
-            else {
-                continue;
-            };
-            // An unreadable rust-version is treated as newer: better a false alarm.
-            let newer =
-                parse_version(declared).is_none_or(|v| compare(&v, &ours) == Ordering::Greater);
-            if newer {
-                found.push(TooNew {
-                    label: metadata.label(id),
-                    needs: declared.to_owned(),
-                    chain: metadata.chain(id, set),
-                });
+            match graph.rust_version(id) {
+                Some(declared) if declared > ours => found.push(TooNew {
+                    label: graph.label(id),
+                    needs: short(declared),
+                    chain: graph.chain(id, set),
+                }),
+                _ => {}
             }
         }
         found
@@ -175,24 +228,15 @@ fn analyse(metadata: &Metadata) -> Result<Analysis, String> {
 
     let declared = shipped
         .keys()
-        .filter(|id| {
-            metadata
-                .packages
-                .get(*id)
-                .is_some_and(|p| p.rust_version.is_some())
-        })
+        .filter(|id| graph.rust_version(id).is_some())
         .count();
     let highest = shipped
         .keys()
-        .filter(|id| !roots.contains(&id.as_str()))
-        .filter_map(|id| {
-            let package = metadata.packages.get(id)?;
-            let version = parse_version(package.rust_version.as_deref()?)?;
-            Some((version, metadata.label(id)))
-        })
+        .filter(|id| !roots.contains(id))
+        .filter_map(|id| Some((graph.rust_version(id)?.clone(), graph.label(id))))
         .max();
     Ok(Analysis {
-        ours: ours_text.to_owned(),
+        ours: short(ours),
         published: published.len(),
         shipped: shipped.len(),
         declared,
@@ -204,54 +248,52 @@ fn analyse(metadata: &Metadata) -> Result<Analysis, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{analyse, parse_version};
-    use crate::metadata::Metadata;
+    use cargo_metadata::Metadata;
+    use cargo_metadata::semver::Version;
+    use serde_json::{Value, json};
+
+    use super::{analyse, short};
 
     /// A workspace `app` (published, 1.88) and `tool` (publish = false); `app` uses `normal`
     /// (1.80) which uses `deep` (rust-version given), has a dev-dependency `devdep` (1.90), and
-    /// a build-dependency `builddep` (no rust-version).
+    /// a build-dependency `builddep` (no rust-version). The shape `cargo metadata` prints.
     fn workspace(deep: &str) -> Metadata {
-        let package = |id: &str, rv: &str, publish: &str| {
-            let rv = if rv.is_empty() {
-                "null".to_owned()
-            } else {
-                format!("\"{rv}\"")
-            };
-            format!(
-                r#"{{"id":"{id}","name":"{id}","version":"1.0.0","rust_version":{rv},"publish":{publish},"manifest_path":"/w/{id}/Cargo.toml","targets":[]}}"#
-            )
+        let package = |id: &str, rust_version: Value, publish: Value| {
+            json!({
+                "id": id, "name": id, "version": "1.0.0", "rust_version": rust_version,
+                "publish": publish, "manifest_path": format!("/w/{id}/Cargo.toml"),
+                "dependencies": [], "targets": [], "features": {},
+            })
         };
-        let dep = |id: &str, kind: &str| {
-            format!(
-                r#"{{"name":"{id}","pkg":"{id}","dep_kinds":[{{"kind":{kind},"target":null}}]}}"#
-            )
-        };
-        let node =
-            |id: &str, deps: &[String]| format!(r#"{{"id":"{id}","deps":[{}]}}"#, deps.join(","));
-        let doc = format!(
-            r#"{{"packages":[{},{},{},{},{},{}],"workspace_members":["app","tool"],
-               "resolve":{{"nodes":[{},{},{},{},{},{}]}}}}"#,
-            package("app", "1.88", "null"),
-            package("tool", "1.88", "[]"),
-            package("normal", "1.80", "null"),
-            package("deep", deep, "null"),
-            package("devdep", "1.90", "null"),
-            package("builddep", "", "null"),
-            node(
-                "app",
-                &[
-                    dep("normal", "null"),
-                    dep("devdep", "\"dev\""),
-                    dep("builddep", "\"build\"")
-                ]
-            ),
-            node("tool", &[dep("devdep", "null")]),
-            node("normal", &[dep("deep", "null")]),
-            node("deep", &[]),
-            node("devdep", &[]),
-            node("builddep", &[]),
-        );
-        Metadata::parse(&doc).unwrap_or_else(|e| panic!("{e}"))
+        let dep = |id: &str, kind: Value| json!({"name": id, "pkg": id, "dep_kinds": [{"kind": kind, "target": null}]});
+        let node = |id: &str, deps: Vec<Value>| json!({"id": id, "deps": deps, "dependencies": []});
+        let doc = json!({
+            "packages": [
+                package("app", json!("1.88"), Value::Null),
+                package("tool", json!("1.88"), json!([])),
+                package("normal", json!("1.80"), Value::Null),
+                package("deep", json!(deep), Value::Null),
+                package("devdep", json!("1.90"), Value::Null),
+                package("builddep", Value::Null, Value::Null),
+            ],
+            "workspace_members": ["app", "tool"],
+            "resolve": {"root": null, "nodes": [
+                node("app", vec![
+                    dep("normal", Value::Null),
+                    dep("devdep", json!("dev")),
+                    dep("builddep", json!("build")),
+                ]),
+                node("tool", vec![dep("devdep", Value::Null)]),
+                node("normal", vec![dep("deep", Value::Null)]),
+                node("deep", vec![]),
+                node("devdep", vec![]),
+                node("builddep", vec![]),
+            ]},
+            "workspace_root": "/w",
+            "target_directory": "/w/target",
+            "version": 1,
+        });
+        serde_json::from_value(doc).unwrap_or_else(|e| panic!("{e}"))
     }
 
     #[test]
@@ -276,18 +318,22 @@ mod tests {
         let found = analyse(&workspace("1.88.0")).unwrap_or_else(|e| panic!("{e}"));
         assert!(found.shipped_too_new.is_empty());
         assert_eq!(found.dev_too_new.len(), 1);
-        assert_eq!(found.highest, Some(([1, 88, 0], "deep 1.0.0".to_owned())));
+        assert_eq!(
+            found.highest,
+            Some((Version::new(1, 88, 0), "deep 1.0.0".to_owned()))
+        );
     }
 
     #[test]
-    fn versions_compare_numerically() {
-        assert_eq!(parse_version("1.88"), Some([1, 88, 0]));
-        assert_eq!(parse_version("1.88.0"), Some([1, 88, 0]));
-        assert_eq!(parse_version("1.9"), Some([1, 9, 0]));
-        assert!(parse_version("1.9") < parse_version("1.88"));
-        assert!(parse_version("1.88.1") > parse_version("1.88"));
-        assert_eq!(parse_version("1"), None);
-        assert_eq!(parse_version("1.x"), None);
-        assert_eq!(parse_version("1.2.3.4"), None);
+    fn a_patch_release_counts_as_newer() {
+        let found = analyse(&workspace("1.88.1")).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(found.shipped_too_new.len(), 1);
+        assert_eq!(found.shipped_too_new[0].needs, "1.88.1");
+    }
+
+    #[test]
+    fn versions_print_as_manifests_write_them() {
+        assert_eq!(short(&Version::new(1, 88, 0)), "1.88");
+        assert_eq!(short(&Version::new(1, 85, 1)), "1.85.1");
     }
 }

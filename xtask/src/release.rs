@@ -16,7 +16,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use crate::metadata::{Metadata, Package};
+use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
+use cargo_metadata::{Package, TargetKind};
 
 /// The category slugs crates.io accepts (its `src/boot/categories.toml`); crates.io silently
 /// drops any other. Extend when crates.io adds one we want.
@@ -192,16 +193,12 @@ pub fn cargo_deny(root: &Path) -> Result<(), String> {
 /// where a CHANGELOG entry still marked "unreleased" is an error, not a note.
 pub fn crate_checks(root: &Path, for_upload: bool) -> Result<(), String> {
     println!("\n$ cargo xtask: crate metadata, README, CHANGELOG and license files");
-    let metadata = Metadata::load(root)?;
+    let metadata = crate::workspace_metadata(root)?;
     let mut problems = Vec::new();
     let mut unreleased: Vec<&str> = Vec::new();
-    let members: Vec<&Package> = metadata
-        .workspace_members
-        .iter()
-        .filter_map(|id| metadata.packages.get(id))
-        .collect();
+    let members = metadata.workspace_packages();
     for package in &members {
-        if !package.is_published() {
+        if !crate::is_published(package) {
             println!("  --  {} (publish = false)", package.name);
             continue;
         }
@@ -219,7 +216,7 @@ pub fn crate_checks(root: &Path, for_upload: bool) -> Result<(), String> {
     for (name, dir) in [("xtask", "xtask"), ("idp-e2e-tests", "tests")] {
         let published = members
             .iter()
-            .any(|p| p.dir() == root.join(dir) && p.is_published());
+            .any(|p| package_dir(p).as_std_path() == root.join(dir) && crate::is_published(p));
         if published {
             problems.push(format!("{name} ({dir}/) must have publish = false"));
         }
@@ -247,32 +244,32 @@ pub fn crate_checks(root: &Path, for_upload: bool) -> Result<(), String> {
 fn check_package(package: &Package) -> (Vec<String>, Vec<String>) {
     let mut problems = Vec::new();
     let mut notes = Vec::new();
-    for field in [
-        "description",
-        "license",
-        "repository",
-        "homepage",
-        "documentation",
-        "readme",
-        "rust_version",
+    let readme = non_blank(package.readme.as_deref().map(Utf8Path::as_str));
+    let documentation = non_blank(package.documentation.as_deref());
+    let rust_version = package.rust_version.as_ref().map(ToString::to_string);
+    for (field, value) in [
+        ("description", non_blank(package.description.as_deref())),
+        ("license", non_blank(package.license.as_deref())),
+        ("repository", non_blank(package.repository.as_deref())),
+        ("homepage", non_blank(package.homepage.as_deref())),
+        ("documentation", documentation),
+        ("readme", readme),
+        ("rust-version", rust_version.as_deref()),
     ] {
-        if package.field(field).is_none() {
-            problems.push(format!("no `{}` in Cargo.toml", field.replace('_', "-")));
+        if value.is_none() {
+            problems.push(format!("no `{field}` in Cargo.toml"));
         }
     }
     let docs = format!("https://docs.rs/{}", package.name);
-    if let Some(documentation) = package.field("documentation")
+    if let Some(documentation) = documentation
         && documentation != docs
     {
         problems.push(format!(
             "documentation is {documentation:?}, expected {docs:?}"
         ));
     }
-    if package.field("edition").is_none() {
-        problems.push("no edition".to_owned());
-    }
 
-    let keywords = package.list("keywords");
+    let keywords = &package.keywords;
     if keywords.is_empty() {
         problems.push("no keywords".to_owned());
     }
@@ -282,7 +279,7 @@ fn check_package(package: &Package) -> (Vec<String>, Vec<String>) {
             keywords.len()
         ));
     }
-    for keyword in &keywords {
+    for keyword in keywords {
         if !valid_keyword(keyword) {
             problems.push(format!(
                 "keyword {keyword:?} is not valid on crates.io (≤ 20 ASCII letters, digits, \
@@ -290,7 +287,7 @@ fn check_package(package: &Package) -> (Vec<String>, Vec<String>) {
             ));
         }
     }
-    let categories = package.list("categories");
+    let categories = &package.categories;
     if categories.is_empty() {
         problems.push("no categories".to_owned());
     }
@@ -300,23 +297,21 @@ fn check_package(package: &Package) -> (Vec<String>, Vec<String>) {
             categories.len()
         ));
     }
-    for category in &categories {
-        if !CATEGORIES.contains(category) {
+    for category in categories {
+        if !CATEGORIES.contains(&category.as_str()) {
             problems.push(format!(
                 "category {category:?} is not a crates.io category slug"
             ));
         }
     }
 
-    let dir = package.dir();
-    match package.field("readme") {
-        Some(readme) if !dir.join(readme).is_file() => {
-            problems.push(format!("readme {readme:?} does not exist"));
-        }
-        _ => {}
+    let dir = package_dir(package);
+    if let Some(readme) = readme
+        && !dir.join(readme).is_file()
+    {
+        problems.push(format!("readme {readme:?} does not exist"));
     }
-    let readme_text = package
-        .field("readme")
+    let readme_text = readme
         .and_then(|r| std::fs::read_to_string(dir.join(r)).ok())
         .unwrap_or_default();
     match std::fs::read_to_string(dir.join("CHANGELOG.md")) {
@@ -343,18 +338,17 @@ fn check_package(package: &Package) -> (Vec<String>, Vec<String>) {
         }
     }
 
-    let libs = package.target_sources("lib");
+    let libs = target_sources(package, &TargetKind::Lib);
     for lib in &libs {
         let source = std::fs::read_to_string(lib).unwrap_or_default();
         if !source.contains("#![doc = include_str!(\"../README.md\")]") {
             problems.push(format!(
-                "{} lacks #![doc = include_str!(\"../README.md\")] (the README is the crate docs, \
-                 and its example a doctest)",
-                lib.display()
+                "{lib} lacks #![doc = include_str!(\"../README.md\")] (the README is the crate \
+                 docs, and its example a doctest)"
             ));
         }
         if !source.contains("#![deny(missing_docs)]") {
-            problems.push(format!("{} lacks #![deny(missing_docs)]", lib.display()));
+            problems.push(format!("{lib} lacks #![deny(missing_docs)]"));
         }
         if !has_rust_example(&readme_text) {
             problems.push(
@@ -365,14 +359,34 @@ fn check_package(package: &Package) -> (Vec<String>, Vec<String>) {
         }
     }
     if libs.is_empty() {
-        for bin in package.target_sources("bin") {
-            let source = std::fs::read_to_string(&bin).unwrap_or_default();
+        for bin in target_sources(package, &TargetKind::Bin) {
+            let source = std::fs::read_to_string(bin).unwrap_or_default();
             if !source.trim_start().starts_with("//!") {
-                problems.push(format!("{} has no crate documentation", bin.display()));
+                problems.push(format!("{bin} has no crate documentation"));
             }
         }
     }
     (problems, notes)
+}
+
+/// A manifest string that is set and not blank.
+fn non_blank(value: Option<&str>) -> Option<&str> {
+    value.filter(|v| !v.trim().is_empty())
+}
+
+/// The folder holding the package's `Cargo.toml`.
+fn package_dir(package: &Package) -> &Utf8Path {
+    package.manifest_path.parent().unwrap_or(Utf8Path::new("."))
+}
+
+/// The source files of the package's targets of `kind`.
+fn target_sources<'a>(package: &'a Package, kind: &TargetKind) -> Vec<&'a Utf8PathBuf> {
+    package
+        .targets
+        .iter()
+        .filter(|target| target.kind.contains(kind))
+        .map(|target| &target.src_path)
+        .collect()
 }
 
 /// crates.io's keyword rule.
@@ -400,7 +414,72 @@ fn has_rust_example(readme: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{CATEGORIES, has_rust_example, valid_keyword};
+    use cargo_metadata::Package;
+    use serde_json::json;
+
+    use super::{CATEGORIES, check_package, has_rust_example, valid_keyword};
+
+    /// A package record as `cargo metadata` prints it, in a folder that does not exist.
+    fn package(fields: serde_json::Value) -> Package {
+        let mut record = json!({
+            "id": "path+file:///nowhere/idp-x#0.1.0", "name": "idp-x", "version": "0.1.0",
+            "manifest_path": "/nowhere/idp-x/Cargo.toml", "dependencies": [], "features": {},
+            "targets": [{"name": "idp_x", "kind": ["lib"], "crate_types": ["lib"],
+                         "src_path": "/nowhere/idp-x/src/lib.rs", "edition": "2024"}],
+        });
+        if let (Some(record), Some(fields)) = (record.as_object_mut(), fields.as_object()) {
+            record.extend(fields.clone());
+        }
+        serde_json::from_value(record).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn missing_and_invalid_metadata_is_reported_field_by_field() {
+        let (problems, notes) = check_package(&package(json!({
+            "description": "  ", "license": "MIT OR Apache-2.0", "readme": "README.md",
+            "documentation": "https://example.org/idp-x", "rust_version": "1.88",
+            "keywords": ["two words"], "categories": ["http-client"],
+        })));
+        for expected in [
+            "no `description` in Cargo.toml",
+            "no `repository` in Cargo.toml",
+            "no `homepage` in Cargo.toml",
+            "documentation is \"https://example.org/idp-x\", expected \"https://docs.rs/idp-x\"",
+            "keyword \"two words\" is not valid",
+            "category \"http-client\" is not a crates.io category slug",
+            "readme \"README.md\" does not exist",
+            "no CHANGELOG.md",
+            "no LICENSE-MIT in the crate folder",
+            "/nowhere/idp-x/src/lib.rs lacks #![deny(missing_docs)]",
+            "README has no compiled Rust example",
+        ] {
+            assert!(
+                problems.iter().any(|p| p.starts_with(expected)),
+                "{expected:?} not in {problems:#?}"
+            );
+        }
+        for present in ["license", "readme", "rust-version", "documentation`"] {
+            let unexpected = format!("no `{present}");
+            assert!(
+                !problems.iter().any(|p| p.starts_with(&unexpected)),
+                "{problems:#?}"
+            );
+        }
+        assert!(notes.is_empty());
+    }
+
+    #[test]
+    fn an_unset_rust_version_and_readme_are_reported() {
+        let (problems, _) = check_package(&package(json!({})));
+        assert!(
+            problems
+                .iter()
+                .any(|p| p == "no `rust-version` in Cargo.toml")
+        );
+        assert!(problems.iter().any(|p| p == "no `readme` in Cargo.toml"));
+        assert!(problems.iter().any(|p| p == "no keywords"));
+        assert!(problems.iter().any(|p| p == "no categories"));
+    }
 
     #[test]
     fn keywords_follow_the_crates_io_rule() {

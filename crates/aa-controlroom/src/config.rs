@@ -3,9 +3,10 @@
 
 use std::fmt;
 
-use idp_core::{Error, Secret, lookup_var, require_var, url::Url};
-
-use crate::VENDOR;
+use idp_core::{
+    Error, Overrides, Secret, Variable, lookup_var, missing_var, quote_config_value, require_var,
+    secret_var, url::Url,
+};
 
 /// The Control Room URL, e.g. `https://cr.example.com` (a path prefix is kept).
 pub const ENV_URL: &str = "AA_CONTROL_ROOM_URL";
@@ -17,6 +18,45 @@ pub const ENV_PASSWORD: &str = "AA_PASSWORD";
 pub const ENV_API_KEY: &str = "AA_API_KEY";
 /// Optional: `v1` (the default) or `v2`.
 pub const ENV_API_VERSION: &str = "AA_API_VERSION";
+
+/// Every variable this crate reads, for the CLI's help text and flag checks.
+pub const VARIABLES: &[Variable] = &[
+    Variable::new(
+        ENV_URL,
+        false,
+        true,
+        Some("--base-url"),
+        "the Control Room URL, e.g. https://cr.example.com (a path prefix is kept)",
+    ),
+    Variable::new(
+        ENV_USERNAME,
+        false,
+        true,
+        None,
+        "the Control Room user to log in as (needs the View and Edit users permissions)",
+    ),
+    Variable::new(
+        ENV_API_KEY,
+        true,
+        false,
+        None,
+        "that user's API key (used when both it and AA_PASSWORD are set)",
+    ),
+    Variable::new(
+        ENV_PASSWORD,
+        true,
+        false,
+        None,
+        "that user's password (a password login ends the user's earlier password sessions)",
+    ),
+    Variable::new(
+        ENV_API_VERSION,
+        false,
+        false,
+        None,
+        "v1 (default) or v2 (Automation 360 v.33 and later)",
+    ),
+];
 
 /// How the client obtains the token it sends as `X-Authorization`.
 ///
@@ -88,18 +128,33 @@ impl Credentials {
         }
     }
 
-    /// Refuses empty parts, which the Control Room would only answer with a 401.
+    /// The secret: the password, the API key or the token.
+    pub(crate) fn secret(&self) -> &Secret {
+        match self {
+            Credentials::Password { password, .. } => password,
+            Credentials::ApiKey { api_key, .. } => api_key,
+            Credentials::Token(token) => token,
+        }
+    }
+
+    /// Whether this is a token the caller supplied (never renewed, never logged out).
+    pub(crate) fn is_explicit_token(&self) -> bool {
+        matches!(self, Credentials::Token(_))
+    }
+
+    /// Refuses blank parts, which the Control Room would only answer with a 401 (a failed
+    /// login that counts toward a lockout).
     pub(crate) fn check(&self) -> Result<(), Error> {
-        let empty = |what: &str| Err(Error::config(VENDOR, format!("the {what} is empty")));
+        let blank = |what: &str| Err(Error::config(format!("the {what} is empty")));
         match self {
             Credentials::Password { username, .. } | Credentials::ApiKey { username, .. }
                 if username.trim().is_empty() =>
             {
-                empty("username")
+                blank("username")
             }
-            Credentials::Password { password, .. } if password.is_empty() => empty("password"),
-            Credentials::ApiKey { api_key, .. } if api_key.is_empty() => empty("API key"),
-            Credentials::Token(token) if token.is_empty() => empty("token"),
+            Credentials::Password { password, .. } if password.is_blank() => blank("password"),
+            Credentials::ApiKey { api_key, .. } if api_key.is_blank() => blank("API key"),
+            Credentials::Token(token) if token.is_blank() => blank("token"),
             _ => Ok(()),
         }
     }
@@ -127,13 +182,13 @@ impl fmt::Debug for Credentials {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum ApiVersion {
-    /// `/v1/authentication` and `/v1/usermanagement/users/{id}`: Enterprise 11 and Automation
-    /// 360 before v.33. The default.
+    /// `/v1/authentication` and `/v1/usermanagement/…`: Enterprise 11 and Automation 360
+    /// before v.33. The default.
     #[default]
     V1,
-    /// `/v2/authentication` and `/v2/usermanagement/users/{id}`: Automation 360 v.33 and later,
-    /// which retire the v1 endpoints. The v2 delete path is **not confirmed** by the vendor's
-    /// documentation; it mirrors v1.
+    /// `/v2/authentication` and `/v2/usermanagement/…`: Automation 360 v.33 and later, which
+    /// retire the v1 endpoints. The v2 user paths are **not confirmed** by the vendor's
+    /// documentation; they mirror v1.
     V2,
 }
 
@@ -148,16 +203,19 @@ impl ApiVersion {
 
     /// Parses `v1`/`1` or `v2`/`2` (any case); anything else is a `Config` error.
     pub fn parse(value: &str) -> Result<ApiVersion, Error> {
+        ApiVersion::parse_among(value, &[])
+    }
+
+    /// [`ApiVersion::parse`], never quoting a value that holds one of `secrets`.
+    fn parse_among(value: &str, secrets: &[&Secret]) -> Result<ApiVersion, Error> {
         match value.trim().to_ascii_lowercase().as_str() {
             "v1" | "1" => Ok(ApiVersion::V1),
             "v2" | "2" => Ok(ApiVersion::V2),
-            other => Err(Error::config(
-                VENDOR,
-                format!(
-                    "unknown API version {:?}: use v1 or v2",
-                    idp_core::transport::truncate_for_message(other)
-                ),
-            )),
+            _ => Err(Error::config(format!(
+                "{ENV_API_VERSION} {} is not an API version: use v1 or v2",
+                quote_config_value(value, secrets)
+            ))
+            .with_vendor(crate::VENDOR)),
         }
     }
 }
@@ -168,7 +226,8 @@ impl fmt::Display for ApiVersion {
     }
 }
 
-/// Everything a [`Client`](crate::Client) needs. `Debug` never prints a secret.
+/// Everything a [`Client`](crate::Client) needs. `Debug` never prints a secret, nor more of
+/// the URL than its host.
 #[derive(Clone)]
 pub struct Config {
     control_room_url: String,
@@ -219,29 +278,49 @@ impl Config {
         Config::from_lookup(|key| std::env::var(key).ok())
     }
 
-    /// Reads the configuration through `lookup` (an empty value counts as unset):
+    /// Reads the configuration through `lookup`; see [`Config::from_sources`].
+    pub fn from_lookup<F>(lookup: F) -> Result<Config, Error>
+    where
+        F: Fn(&str) -> Option<String>,
+    {
+        Config::from_sources(lookup, &Overrides::none())
+    }
+
+    /// Reads the configuration through `lookup`, with `overrides` (the CLI's flags) taking
+    /// precedence. Every value is trimmed and a blank one counts as unset (a password read
+    /// with `$(cat file)` keeps no trailing newline):
     ///
-    /// - `AA_CONTROL_ROOM_URL` (required),
+    /// - `AA_CONTROL_ROOM_URL` (required; [`Overrides::base_url`] wins),
     /// - `AA_USERNAME` (required),
     /// - `AA_API_KEY` or `AA_PASSWORD` (one required; when both are set the **API key wins**,
     ///   because API-key tokens do not invalidate the user's other sessions),
     /// - `AA_API_VERSION` (optional: `v1`, the default, or `v2`).
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
-        let get = |key: &str| lookup_var(&lookup, key);
-        let url = require_var(VENDOR, &lookup, ENV_URL)?;
-        let username = require_var(VENDOR, &lookup, ENV_USERNAME)?;
-        let credentials = match (get(ENV_API_KEY), get(ENV_PASSWORD)) {
+    pub fn from_sources<F>(lookup: F, overrides: &Overrides) -> Result<Config, Error>
+    where
+        F: Fn(&str) -> Option<String>,
+    {
+        Config::read(&lookup, overrides).map_err(|e| e.with_vendor(crate::VENDOR))
+    }
+
+    fn read<F>(lookup: &F, overrides: &Overrides) -> Result<Config, Error>
+    where
+        F: Fn(&str) -> Option<String>,
+    {
+        let url = match overrides.base_url.as_deref().map(str::trim) {
+            Some(url) if !url.is_empty() => url.to_owned(),
+            _ => require_var(lookup, ENV_URL)?,
+        };
+        let username = require_var(lookup, ENV_USERNAME)?;
+        let credentials = match (
+            secret_var(lookup, ENV_API_KEY),
+            secret_var(lookup, ENV_PASSWORD),
+        ) {
             (Some(api_key), _) => Credentials::api_key(username, api_key),
             (None, Some(password)) => Credentials::password(username, password),
-            (None, None) => {
-                return Err(Error::missing_env(
-                    VENDOR,
-                    &format!("{ENV_API_KEY} (or {ENV_PASSWORD})"),
-                ));
-            }
+            (None, None) => return Err(missing_var(&format!("{ENV_API_KEY} (or {ENV_PASSWORD})"))),
         };
-        let api_version = match get(ENV_API_VERSION) {
-            Some(value) => ApiVersion::parse(&value)?,
+        let api_version = match lookup_var(lookup, ENV_API_VERSION) {
+            Some(value) => ApiVersion::parse_among(&value, &[credentials.secret()])?,
             None => ApiVersion::default(),
         };
         Ok(Config::new(url, credentials).with_api_version(api_version))
@@ -251,23 +330,17 @@ impl Config {
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
-            .field("control_room_url", &printable_url(&self.control_room_url))
+            .field("host", &printable_host(&self.control_room_url))
             .field("credentials", &self.credentials)
             .field("api_version", &self.api_version)
             .finish_non_exhaustive()
     }
 }
 
-/// The URL without any `user:password@` part (refused later, but never printed).
-pub(crate) fn printable_url(raw: &str) -> String {
+/// The URL's host only: a path or a query may hold a pasted credential.
+fn printable_host(raw: &str) -> String {
     match Url::parse(raw.trim()) {
-        Ok(mut url) if !url.username().is_empty() || url.password().is_some() => {
-            // Both setters only fail for URLs that cannot have credentials at all.
-            let _ = url.set_username("");
-            let _ = url.set_password(None);
-            url.to_string()
-        }
-        Ok(_) => raw.to_owned(),
+        Ok(url) => url.host_str().unwrap_or("<no host>").to_owned(),
         Err(_) => "<not a valid URL>".to_owned(),
     }
 }

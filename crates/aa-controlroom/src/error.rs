@@ -1,162 +1,163 @@
-//! Every Control Room error answer becomes an [`Error`] here, in one place.
+//! What the transport needs to know about the Control Room, and the one place where its
+//! answers become errors.
 
-use idp_core::{Error, ErrorKind, Response};
-use serde::Deserialize;
-use serde_json::Value;
+use idp_core::text::vendor_message;
+use idp_core::{Api, Error, ErrorKind, Response};
+use serde_json::{Map, Value};
 
 use crate::VENDOR;
-
-/// The request an error answer belongs to; the same status can mean different things.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Operation {
-    Login,
-    Delete,
-    Logout,
-}
-
-impl Operation {
-    fn describe(self) -> &'static str {
-        match self {
-            Operation::Login => "login",
-            Operation::Delete => "delete user",
-            Operation::Logout => "logout",
-        }
-    }
-}
-
-/// The Control Room's error body: `{"code": "UM1117", "details": null, "message": "..."}`.
-/// Every field is optional and unknown fields are ignored.
-#[derive(Debug, Default, Deserialize)]
-struct ErrorBody {
-    #[serde(default)]
-    code: Option<Value>,
-    #[serde(default)]
-    message: Option<String>,
-    #[serde(default)]
-    details: Option<Value>,
-}
+use crate::config::{ENV_API_VERSION, ENV_URL};
 
 /// The response header that may carry a request id. Not documented by the vendor (not
 /// confirmed); read when present, harmless when absent.
 pub(crate) const REQUEST_ID_HEADER: &str = "x-request-id";
 
-/// Maps a non-2xx answer to an [`Error`]: the kind from the status (and the operation), the
-/// vendor's code and message from the body, the request id from the headers.
-///
-/// | status | login | delete | logout |
-/// |---|---|---|---|
-/// | 400, 422 | InvalidInput | InvalidInput | InvalidInput |
-/// | 401 | Unauthenticated | Unauthenticated (after one re-login) | Unauthenticated |
-/// | 403 | PermissionDenied | PermissionDenied | PermissionDenied |
-/// | 404 | Config (wrong URL or API version) | NotFound | Config |
-/// | 405 | Config (wrong API version) | Protocol (wrong API version) | Config |
-/// | 408 | Timeout | Timeout | Timeout |
-/// | 409 | Conflict | Conflict | Conflict |
-/// | 429 | RateLimited | RateLimited | RateLimited |
-/// | 5xx | Server | Server | Server |
-/// | other | Protocol | Protocol | Protocol |
-pub(crate) fn map_error(operation: Operation, response: &Response) -> Error {
-    let status = response.status;
-    let kind = match (status, operation) {
-        // A login or logout path that does not exist says nothing about any user: it is the
-        // wrong Control Room URL or API generation. Never NotFound, which bulk deletes would
-        // report as "already absent".
-        (404 | 405, Operation::Login | Operation::Logout) => ErrorKind::Config,
-        (405, Operation::Delete) => ErrorKind::Protocol,
-        // A web page (a proxy's, or a wrong URL's) says nothing about the user either.
-        (404, Operation::Delete) if is_markup(response) => ErrorKind::Protocol,
-        (400 | 422, _) => ErrorKind::InvalidInput,
-        (401, _) => ErrorKind::Unauthenticated,
-        (403, _) => ErrorKind::PermissionDenied,
-        (404, _) => ErrorKind::NotFound,
-        (408, _) => ErrorKind::Timeout,
-        (409, _) => ErrorKind::Conflict,
-        (429, _) => ErrorKind::RateLimited,
-        (500..=599, _) => ErrorKind::Server,
-        _ => ErrorKind::Protocol,
-    };
+/// The operations that address one user by id, where a 404 can be the Control Room's own
+/// "no such user" answer. A 404 anywhere else (login, logout, the user list) is a wrong URL
+/// or API version.
+const USER_OPERATIONS: [&str; 3] = ["delete_user", "get_user", "update_user"];
 
-    let body: Option<ErrorBody> = serde_json::from_slice(&response.body).ok();
-    let code = body
-        .as_ref()
-        .and_then(|b| b.code.as_ref())
-        .and_then(code_text);
-    let vendor_message = body.as_ref().and_then(vendor_message);
-    let message = match vendor_message {
-        Some(message) => message,
-        None if response.body.is_empty() => {
-            format!("{} failed with HTTP {status}", operation.describe())
+/// What to check when an answer is not the Control Room's.
+fn check() -> String {
+    format!(
+        "the Control Room URL ({ENV_URL}) and the API version ({ENV_API_VERSION}: v2 for \
+         Automation 360 v.33 and later)"
+    )
+}
+
+/// What a blocked delete needs cleared, as the vendor documents it.
+pub(crate) const DELETE_BLOCKERS: &str = "schedules of the user, automations running on its \
+    device, Credential Vault lockers it is a member of, and queues or device pools it owns or \
+    belongs to";
+
+/// The Control Room's API, as the transport sees it.
+pub(crate) struct ControlRoomApi;
+
+impl Api for ControlRoomApi {
+    fn name(&self) -> &'static str {
+        VENDOR
+    }
+
+    fn product(&self) -> &'static str {
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
+    }
+
+    fn request_id_headers(&self) -> &'static [&'static str] {
+        &[REQUEST_ID_HEADER]
+    }
+
+    fn parse_error(&self, response: &Response) -> Error {
+        parse_error(response)
+    }
+}
+
+/// Every Control Room answer that is not a success becomes an [`Error`] here.
+///
+/// | status | kind |
+/// |---|---|
+/// | 404 on a user (delete, get, update) with the Control Room's own not-found body | `NotFound` |
+/// | any other 404, 405, 410 (login, logout, list; a gateway; an empty or text body) | `Protocol`, naming `AA_CONTROL_ROOM_URL` and `AA_API_VERSION` |
+/// | 400, 422 | `InvalidInput` |
+/// | 401 | `Unauthenticated` (the transport renews the token once) |
+/// | 403 | `PermissionDenied` |
+/// | 408 | `Timeout` (retried) |
+/// | 409 | `Conflict`, the vendor's code and message kept (on delete: the user has dependencies) |
+/// | 429 | `RateLimited` (retried) |
+/// | 5xx | `Server` (500, 502, 503, 504 retried) |
+/// | anything else | `Protocol` |
+pub(crate) fn parse_error(response: &Response) -> Error {
+    let body = response.json_object();
+    let status = response.status;
+    let err = match status {
+        404 if USER_OPERATIONS.contains(&response.operation)
+            && body.as_ref().is_some_and(says_user_not_found) =>
+        {
+            response.error(ErrorKind::NotFound, message(response, body.as_ref()))
         }
-        None => format!(
-            "{} failed with HTTP {status}: {}",
-            operation.describe(),
+        404 | 410 => return response.unconfirmed_not_found(&check()),
+        405 => response.error(
+            ErrorKind::Protocol,
+            format!(
+                "HTTP 405: this Control Room does not serve {} here: check {}",
+                describe(response.operation),
+                check()
+            ),
+        ),
+        409 if response.operation == "delete_user" => response.error(
+            ErrorKind::Conflict,
+            format!(
+                "{} (the user has dependencies; clear them first: {DELETE_BLOCKERS})",
+                message(response, body.as_ref())
+            ),
+        ),
+        _ => response.error(
+            ErrorKind::from_status(status),
+            message(response, body.as_ref()),
+        ),
+    };
+    match body.as_ref().and_then(code) {
+        Some(code) => err.with_code(code),
+        None => err,
+    }
+}
+
+/// Whether a body is the Control Room's own error shape (`{"code": "…", "message": "…"}`,
+/// the code a non-empty string) saying that a user does not exist. The Control Room's code
+/// for an unknown user is not confirmed, so the message decides: it must name a user and say
+/// it was not found. A gateway's 404 (`{"message":"Not Found"}`, Azure's `statusCode`,
+/// Spring's `error`) has no such code and is never read as an absent user.
+fn says_user_not_found(body: &Map<String, Value>) -> bool {
+    const NOT_FOUND: [&str; 5] = [
+        "not found",
+        "not be found",
+        "not exist",
+        "n't exist",
+        "no such",
+    ];
+    let has_code = matches!(body.get("code"), Some(Value::String(code)) if !code.trim().is_empty());
+    let message = match body.get("message") {
+        Some(Value::String(message)) => message.to_ascii_lowercase(),
+        _ => return false,
+    };
+    has_code && message.contains("user") && NOT_FOUND.iter().any(|p| message.contains(p))
+}
+
+/// The vendor's message (with `details` when that is a string adding something), or ours.
+fn message(response: &Response, body: Option<&Map<String, Value>>) -> String {
+    let text = |key: &str| match body.and_then(|b| b.get(key)) {
+        Some(Value::String(text)) => vendor_message(text),
+        _ => None,
+    };
+    match (text("message"), text("details")) {
+        (Some(message), Some(details)) if details != message => format!("{message} ({details})"),
+        (Some(message), _) => message,
+        (None, Some(details)) => details,
+        (None, None) if response.is_empty() => format!(
+            "{} failed with HTTP {}",
+            describe(response.operation),
+            response.status
+        ),
+        (None, None) => format!(
+            "{} failed with HTTP {}: {}",
+            describe(response.operation),
+            response.status,
             response.describe_body()
         ),
-    };
-    let message = match (status, operation) {
-        (404 | 405, Operation::Login | Operation::Logout) => format!(
-            "{message} (the {} endpoint was not found: check the Control Room URL and the API \
-             version; Automation 360 v.33 and later need API v2)",
-            operation.describe()
-        ),
-        (405, Operation::Delete) => {
-            format!("{message} (the delete endpoint refused the method: check the API version)")
-        }
-        (404, Operation::Delete) if kind == ErrorKind::Protocol => format!(
-            "{message} (a web page, not the Control Room API: check the Control Room URL; the \
-             user was not deleted)"
-        ),
-        _ => message,
-    };
-
-    let mut err = response.error(VENDOR, kind, message).with_request_id_opt(
-        response
-            .header(REQUEST_ID_HEADER)
-            .map(idp_core::transport::truncate_for_message),
-    );
-    if let Some(code) = code {
-        err = err.with_code(code);
     }
-    err
 }
 
-/// Whether the body is an HTML (or other markup) page rather than an API answer.
-fn is_markup(response: &Response) -> bool {
-    let html_type = response
-        .header("content-type")
-        .is_some_and(|ct| ct.to_ascii_lowercase().contains("html"));
-    let text = String::from_utf8_lossy(&response.body[..response.body.len().min(64)]);
-    html_type || text.trim_start().starts_with('<')
-}
-
-/// The code as text: the Control Room sends strings (`"UM1117"`); a number is accepted too.
-fn code_text(code: &Value) -> Option<String> {
-    match code {
-        Value::String(text) if !text.trim().is_empty() => Some(text.trim().to_owned()),
+/// The Control Room's code as text: it sends strings (`"UM1117"`); a number is kept too.
+fn code(body: &Map<String, Value>) -> Option<String> {
+    match body.get("code")? {
+        Value::String(code) => vendor_message(code),
         Value::Number(number) => Some(number.to_string()),
         _ => None,
     }
 }
 
-/// `message`, plus `details` when it is a non-empty string that adds something.
-fn vendor_message(body: &ErrorBody) -> Option<String> {
-    let message = body
-        .message
-        .as_deref()
-        .map(str::trim)
-        .filter(|m| !m.is_empty());
-    let details = match &body.details {
-        Some(Value::String(text)) if !text.trim().is_empty() => Some(text.trim()),
-        _ => None,
-    };
-    match (message, details) {
-        (Some(message), Some(details)) if details != message => {
-            Some(format!("{message} ({details})"))
-        }
-        (Some(message), _) => Some(message.to_owned()),
-        (None, Some(details)) => Some(details.to_owned()),
-        (None, None) => None,
-    }
+/// An operation's name as people read it: `"delete user"`.
+fn describe(operation: &str) -> String {
+    operation.replace('_', " ")
 }
 
 #[cfg(test)]
@@ -164,118 +165,154 @@ mod tests {
     use super::*;
     use idp_core::reqwest::header::{HeaderMap, HeaderValue};
 
-    fn response(status: u16, body: &'static str) -> Response {
-        Response::new(status, HeaderMap::new(), body)
+    fn answer(status: u16, operation: &'static str, body: &'static str) -> Error {
+        parse_error(&Response::new(status, HeaderMap::new(), body).for_operation(operation, 1))
     }
 
     #[test]
-    fn statuses_map_per_operation() {
+    fn statuses_map_to_kinds() {
         let cases = [
-            (400, Operation::Delete, ErrorKind::InvalidInput),
-            (401, Operation::Delete, ErrorKind::Unauthenticated),
-            (401, Operation::Login, ErrorKind::Unauthenticated),
-            (403, Operation::Delete, ErrorKind::PermissionDenied),
-            (404, Operation::Delete, ErrorKind::NotFound),
-            (404, Operation::Login, ErrorKind::Config),
-            (404, Operation::Logout, ErrorKind::Config),
-            (405, Operation::Delete, ErrorKind::Protocol),
-            (405, Operation::Login, ErrorKind::Config),
-            (408, Operation::Delete, ErrorKind::Timeout),
-            (409, Operation::Delete, ErrorKind::Conflict),
-            (429, Operation::Login, ErrorKind::RateLimited),
-            (500, Operation::Delete, ErrorKind::Server),
-            (503, Operation::Login, ErrorKind::Server),
-            (418, Operation::Delete, ErrorKind::Protocol),
+            (400, ErrorKind::InvalidInput),
+            (401, ErrorKind::Unauthenticated),
+            (403, ErrorKind::PermissionDenied),
+            (404, ErrorKind::Protocol),
+            (405, ErrorKind::Protocol),
+            (408, ErrorKind::Timeout),
+            (409, ErrorKind::Conflict),
+            (410, ErrorKind::Protocol),
+            (418, ErrorKind::Protocol),
+            (422, ErrorKind::InvalidInput),
+            (429, ErrorKind::RateLimited),
+            (500, ErrorKind::Server),
+            (503, ErrorKind::Server),
         ];
-        for (status, operation, kind) in cases {
-            let err = map_error(operation, &response(status, ""));
-            assert_eq!(err.kind(), kind, "{status} {operation:?}");
-            assert_eq!(err.status(), Some(status));
+        for operation in ["login", "delete_user", "get_user", "list_users", "logout"] {
+            for (status, kind) in cases {
+                let err = answer(status, operation, "");
+                assert_eq!(err.kind(), kind, "{status} {operation}");
+                assert_eq!(err.status(), Some(status));
+            }
         }
     }
 
     #[test]
-    fn vendor_body_is_kept() {
-        let err = map_error(
-            Operation::Delete,
-            &response(
-                401,
-                r#"{"code":"UM1117","details":null,"message":"Access token expected in the 'X-Authorization' header","extra":1}"#,
-            ),
+    fn only_the_control_rooms_own_answer_on_a_user_is_not_found() {
+        let own = r#"{"code":"UM1009","details":null,"message":"User not found"}"#;
+        for operation in ["delete_user", "get_user", "update_user"] {
+            assert_eq!(answer(404, operation, own).kind(), ErrorKind::NotFound);
+        }
+        for operation in ["login", "logout", "list_users"] {
+            let err = answer(404, operation, own);
+            assert_eq!(err.kind(), ErrorKind::Protocol, "{operation}");
+            assert!(err.message().contains("AA_API_VERSION"), "{err}");
+        }
+        for body in [
+            r#"{"code":404,"message":"User not found"}"#,
+            r#"{"code":"","message":"User not found"}"#,
+            r#"{"code":"NotFound","message":"Resource not found"}"#,
+            r#"{"message":"User not found"}"#,
+            r#"{"code":"UM1009"}"#,
+            r#"["User not found"]"#,
+        ] {
+            assert_eq!(
+                answer(404, "delete_user", body).kind(),
+                ErrorKind::Protocol,
+                "{body}"
+            );
+        }
+        let err = answer(404, "delete_user", own);
+        assert_eq!(err.code(), Some("UM1009"));
+        assert_eq!(err.message(), "User not found");
+    }
+
+    #[test]
+    fn the_vendor_body_is_kept() {
+        let err = answer(
+            401,
+            "delete_user",
+            r#"{"code":"UM1117","details":null,"message":"Access token expected in the 'X-Authorization' header","extra":1}"#,
         );
         assert_eq!(err.code(), Some("UM1117"));
         assert_eq!(
             err.message(),
             "Access token expected in the 'X-Authorization' header"
         );
-
-        let err = map_error(
-            Operation::Delete,
-            &response(
-                409,
-                r#"{"code":42,"details":"user owns bots","message":"Conflict"}"#,
-            ),
+        let err = answer(
+            409,
+            "update_user",
+            r#"{"code":42,"details":"version mismatch","message":"Conflict"}"#,
         );
         assert_eq!(err.code(), Some("42"));
-        assert_eq!(err.message(), "Conflict (user owns bots)");
+        assert_eq!(err.message(), "Conflict (version mismatch)");
+    }
+
+    #[test]
+    fn a_blocked_delete_names_its_dependencies() {
+        let err = answer(
+            409,
+            "delete_user",
+            r#"{"code":"UM1124","details":null,"message":"User is in use"}"#,
+        );
+        assert_eq!(err.kind(), ErrorKind::Conflict);
+        assert_eq!(err.code(), Some("UM1124"));
+        assert!(
+            err.message()
+                .starts_with("User is in use (the user has dependencies"),
+            "{err}"
+        );
+        assert!(err.message().contains("Credential Vault"), "{err}");
     }
 
     #[test]
     fn odd_bodies_are_described() {
-        let err = map_error(
-            Operation::Delete,
-            &response(502, "<html>Bad gateway</html>"),
-        );
+        let err = answer(502, "delete_user", "<html>Bad gateway</html>");
         assert_eq!(err.code(), None);
         assert!(err.message().contains("Bad gateway"), "{}", err.message());
-
-        let err = map_error(Operation::Delete, &response(500, ""));
-        assert_eq!(err.message(), "delete user failed with HTTP 500");
-
-        let err = map_error(Operation::Login, &response(404, ""));
-        assert!(err.message().contains("API version"), "{}", err.message());
-    }
-
-    #[test]
-    fn a_404_web_page_is_not_an_absent_user() {
-        let err = map_error(
-            Operation::Delete,
-            &response(404, "<!DOCTYPE html><html><h1>404 Not Found</h1></html>"),
-        );
-        assert_eq!(err.kind(), ErrorKind::Protocol);
-        assert!(
-            err.message().contains("Control Room URL"),
-            "{}",
-            err.message()
-        );
-        let not_found = r#"{"code":"UM1404","details":null,"message":"User not found"}"#;
         assert_eq!(
-            map_error(Operation::Delete, &response(404, not_found)).kind(),
-            ErrorKind::NotFound
+            answer(500, "delete_user", "").message(),
+            "delete user failed with HTTP 500"
+        );
+        let err = answer(404, "login", "");
+        assert!(err.message().contains("API version"), "{}", err.message());
+        let web_page = answer(404, "delete_user", "<!DOCTYPE html><h1>404 Not Found</h1>");
+        assert_eq!(web_page.kind(), ErrorKind::Protocol);
+        assert!(
+            web_page.message().contains("AA_CONTROL_ROOM_URL"),
+            "{web_page}"
         );
     }
 
     #[test]
-    fn request_id_header_is_read() {
+    fn a_long_vendor_message_is_one_clipped_line() {
+        let body = format!(
+            r#"{{"code":"UM1","message":"line one\nline two {}"}}"#,
+            "x".repeat(2000)
+        );
+        let response = Response::new(500, HeaderMap::new(), body).for_operation("get_user", 1);
+        let err = parse_error(&response);
+        assert!(!err.message().contains('\n'));
+        assert!(err.message().chars().count() <= idp_core::text::MAX_MESSAGE_CHARS + 1);
+    }
+
+    #[test]
+    fn the_request_id_header_is_declared() {
         let mut headers = HeaderMap::new();
         headers.insert(REQUEST_ID_HEADER, HeaderValue::from_static("req-7"));
-        let err = map_error(Operation::Delete, &Response::new(403, headers, ""));
-        assert_eq!(err.request_id(), Some("req-7"));
+        let response = Response::new(403, headers, "")
+            .with_request_id_from(ControlRoomApi.request_id_headers());
+        assert_eq!(response.request_id(), Some("req-7"));
     }
 }
 
-/// Property tests: the parsers never panic, whatever the status, headers and body. The
-/// strategies are shared with the login and deleted-record parsers' tests.
+/// Property: the error mapping never panics, and `NotFound` comes only from the Control
+/// Room's own shape on a user operation.
 #[cfg(test)]
-pub(crate) mod fuzz {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
-
+mod fuzz {
     use super::*;
-    use idp_core::reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+    use idp_core::test_util::strategies::response;
     use proptest::prelude::*;
 
-    /// Object keys: the error body's, the login answer's, the user record's, and anything else.
-    const KEYS: [&str; 12] = [
+    pub(crate) const KEYS: &[&str] = &[
         "code",
         "details",
         "message",
@@ -285,89 +322,37 @@ pub(crate) mod fuzz {
         "username",
         "email",
         "roles",
-        "name",
-        "deleted",
-        "createdOn",
+        "disabled",
+        "list",
+        "page",
+        "total",
+        "totalFilter",
+        "statusCode",
+        "error",
     ];
-
-    fn key() -> impl Strategy<Value = String> {
-        prop_oneof![
-            3 => proptest::sample::select(&KEYS[..]).prop_map(str::to_owned),
-            1 => any::<String>(),
-        ]
-    }
-
-    pub(crate) fn json() -> impl Strategy<Value = Value> {
-        let leaf = prop_oneof![
-            Just(Value::Null),
-            any::<bool>().prop_map(Value::Bool),
-            any::<i64>().prop_map(Value::from),
-            any::<u64>().prop_map(Value::from),
-            any::<f64>().prop_map(Value::from),
-            any::<String>().prop_map(Value::String),
-        ];
-        leaf.prop_recursive(4, 48, 6, |inner| {
-            prop_oneof![
-                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-                proptest::collection::btree_map(key(), inner, 0..6)
-                    .prop_map(|map| Value::Object(map.into_iter().collect())),
-            ]
-        })
-    }
-
-    pub(crate) fn body() -> impl Strategy<Value = Vec<u8>> {
-        prop_oneof![
-            proptest::collection::vec(any::<u8>(), 0..512),
-            json().prop_map(|v| serde_json::to_vec(&v).unwrap()),
-            (json(), any::<prop::sample::Index>()).prop_map(|(v, at)| {
-                let bytes = serde_json::to_vec(&v).unwrap();
-                bytes[..at.index(bytes.len() + 1)].to_vec()
-            }),
-            any::<String>().prop_map(|s| format!("<!DOCTYPE html><p>{s}</p>").into_bytes()),
-        ]
-    }
-
-    pub(crate) fn headers() -> impl Strategy<Value = HeaderMap> {
-        let name =
-            proptest::sample::select(&[REQUEST_ID_HEADER, "content-type", "retry-after"][..]);
-        let value = proptest::collection::vec(any::<u8>(), 0..80);
-        proptest::collection::vec((name, value), 0..5).prop_map(|pairs| {
-            let mut map = HeaderMap::new();
-            for (name, value) in pairs {
-                if let Ok(value) = HeaderValue::from_bytes(&value) {
-                    map.append(HeaderName::from_static(name), value);
-                }
-            }
-            map
-        })
-    }
-
-    pub(crate) fn response() -> impl Strategy<Value = Response> {
-        (100u16..600, headers(), body(), any::<bool>()).prop_map(
-            |(status, headers, body, truncated)| {
-                let mut response = Response::new(status, headers, body);
-                response.truncated = truncated;
-                response
-            },
-        )
-    }
+    const OPERATIONS: &[&str] = &[
+        "login",
+        "logout",
+        "delete_user",
+        "get_user",
+        "update_user",
+        "list_users",
+    ];
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]
 
         #[test]
-        fn map_error_never_panics(response in response()) {
-            for operation in [Operation::Login, Operation::Delete, Operation::Logout] {
-                let err = map_error(operation, &response);
-                prop_assert_eq!(err.status(), Some(response.status));
-                prop_assert_eq!(err.vendor(), VENDOR);
-                // Only the delete endpoint's own answer says a user is absent.
-                if err.kind() == ErrorKind::NotFound {
-                    prop_assert_eq!(operation, Operation::Delete);
-                    prop_assert!(!is_markup(&response));
-                }
-                let _ = err.to_string();
+        fn parse_error_never_panics(response in response(KEYS, &[REQUEST_ID_HEADER], OPERATIONS)) {
+            let err = parse_error(&response);
+            prop_assert_eq!(err.status(), Some(response.status));
+            if err.kind() == ErrorKind::NotFound {
+                prop_assert_eq!(response.status, 404);
+                prop_assert!(USER_OPERATIONS.contains(&response.operation));
+                let body = response.json_object();
+                prop_assert!(body.as_ref().is_some_and(|b| b.get("code").is_some_and(Value::is_string)));
             }
+            let _ = format!("{err} {err:?}");
         }
     }
 }

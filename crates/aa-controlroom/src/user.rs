@@ -1,7 +1,19 @@
-//! The deleted user the Control Room returns with a 200.
+//! The user record the Control Room answers with: its id, and the typed record of a deleted
+//! user.
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
+
+/// A JSON object as the Control Room sent it.
+pub(crate) type Record = Map<String, Value>;
+
+/// The record's `id`, when it is a positive integer (the documented shape).
+pub(crate) fn record_id(record: &Record) -> Option<u64> {
+    record
+        .get("id")
+        .and_then(Value::as_u64)
+        .filter(|&id| id > 0)
+}
 
 /// The user record the Control Room returns when it deletes a user (HTTP 200).
 ///
@@ -103,6 +115,26 @@ mod tests {
         assert_eq!(user.roles[0].other.get("version"), Some(&Value::from(0)));
         assert_eq!(user.other.get("principalId"), Some(&Value::from(15)));
         assert_eq!(user.created_on.as_deref(), Some("2019-11-18T20:48:04Z"));
+    }
+
+    #[test]
+    fn ids_are_positive_integers() {
+        let id = |body: &str| {
+            serde_json::from_str::<Record>(body)
+                .ok()
+                .as_ref()
+                .and_then(record_id)
+        };
+        assert_eq!(id(r#"{"id": 15}"#), Some(15));
+        for body in [
+            r#"{"id": 0}"#,
+            r#"{"id": -1}"#,
+            r#"{"id": "15"}"#,
+            r#"{"id": 1.5}"#,
+            "{}",
+        ] {
+            assert_eq!(id(body), None, "{body}");
+        }
     }
 
     #[test]

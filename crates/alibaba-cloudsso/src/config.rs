@@ -1,11 +1,12 @@
-//! Credentials, directory and endpoint, from the environment or from code.
+//! Credentials, directory, endpoint and signature version, from the environment, from typed
+//! overrides (the CLI's flags) or from code.
 
 use std::fmt;
 
-use idp_core::transport::{check_id, parse_base_url};
-use idp_core::{Error, ErrorKind, Secret, lookup_var, require_var};
-
-use crate::VENDOR;
+use idp_core::transport::parse_base_url;
+use idp_core::{
+    Error, Overrides, Secret, Variable, lookup_var, quote_config_value, require_var, secret_var,
+};
 
 /// Environment variable holding the AccessKey ID.
 pub const ENV_ACCESS_KEY_ID: &str = "ALIBABA_CLOUD_ACCESS_KEY_ID";
@@ -20,6 +21,55 @@ pub const ENV_DIRECTORY_ID: &str = "ALIBABA_CLOUD_CLOUDSSO_DIRECTORY_ID";
 pub const ENV_REGION_ID: &str = "ALIBABA_CLOUD_REGION_ID";
 /// Environment variable holding a full endpoint URL (optional; overrides the region).
 pub const ENV_ENDPOINT: &str = "ALIBABA_CLOUD_CLOUDSSO_ENDPOINT";
+/// Environment variable choosing the signature: `v3` (default) or `v2` (optional).
+pub const ENV_SIGNATURE_VERSION: &str = "ALIBABA_CLOUD_SIGNATURE_VERSION";
+
+/// Every variable this crate reads, for the CLI's help text and flag checks.
+pub const VARIABLES: &[Variable] = &[
+    Variable::new(
+        ENV_ACCESS_KEY_ID,
+        false,
+        true,
+        None,
+        "AccessKey ID (a RAM user's, or an STS one)",
+    ),
+    Variable::new(ENV_ACCESS_KEY_SECRET, true, true, None, "AccessKey secret"),
+    Variable::new(
+        ENV_SECURITY_TOKEN,
+        true,
+        false,
+        None,
+        "STS security token, for temporary credentials",
+    ),
+    Variable::new(
+        ENV_DIRECTORY_ID,
+        false,
+        true,
+        Some("--directory-id"),
+        "the CloudSSO directory id (d-…)",
+    ),
+    Variable::new(
+        ENV_REGION_ID,
+        false,
+        false,
+        Some("--region"),
+        "region of the directory, default cn-shanghai",
+    ),
+    Variable::new(
+        ENV_ENDPOINT,
+        false,
+        false,
+        Some("--endpoint"),
+        "full endpoint URL, overriding the region",
+    ),
+    Variable::new(
+        ENV_SIGNATURE_VERSION,
+        false,
+        false,
+        Some("--signature-version"),
+        "v3 (default, ACS3-HMAC-SHA256) or v2 (HMAC-SHA1)",
+    ),
+];
 
 /// The region used when none is given.
 pub const DEFAULT_REGION: &str = "cn-shanghai";
@@ -30,24 +80,75 @@ pub const MAX_ID_CHARS: usize = 64;
 const MAX_REGION_CHARS: usize = 32;
 const MAX_ACCESS_KEY_ID_CHARS: usize = 128;
 
-/// Where the signed parameters travel. Both styles use `POST` and sign the same parameters.
+/// How requests are signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum SignatureVersion {
+    /// Signature V3, `ACS3-HMAC-SHA256` (`Authorization` and `x-acs-*` headers): what
+    /// Alibaba documents and its SDKs send by default. The default.
+    #[default]
+    V3,
+    /// The HMAC-SHA1 RPC signature (`SignatureVersion=1.0`), which Alibaba calls "signature
+    /// method V2" and documents as discontinued: for endpoints that do not take V3.
+    V2,
+}
+
+impl SignatureVersion {
+    /// Parses `v3` or `v2` (any case, trimmed); anything else is an
+    /// [`ErrorKind::Config`](idp_core::ErrorKind::Config) error naming
+    /// `ALIBABA_CLOUD_SIGNATURE_VERSION`.
+    pub fn parse(value: &str) -> Result<SignatureVersion, Error> {
+        SignatureVersion::parse_among(value, &[])
+    }
+
+    /// [`SignatureVersion::parse`], never quoting one of `secrets` in the error.
+    fn parse_among(value: &str, secrets: &[&Secret]) -> Result<SignatureVersion, Error> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "v3" => Ok(SignatureVersion::V3),
+            "v2" => Ok(SignatureVersion::V2),
+            _ => Err(Error::config(format!(
+                "{ENV_SIGNATURE_VERSION} (--signature-version) must be v3 or v2, got {}",
+                quote_config_value(value, secrets)
+            ))),
+        }
+    }
+
+    /// `"v3"` or `"v2"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignatureVersion::V3 => "v3",
+            SignatureVersion::V2 => "v2",
+        }
+    }
+}
+
+impl fmt::Display for SignatureVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where the operation parameters travel. Both use `POST` to `/`, and both are signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum RequestStyle {
-    /// Every parameter (the signature and any `SecurityToken` included) in an
-    /// `application/x-www-form-urlencoded` body; the URL is just the endpoint. The default:
-    /// credentials never appear in a URL, where proxies and access logs would record them.
+    /// In the URL query with an empty body, as Alibaba's SDK sends CloudSSO calls (its
+    /// `DeleteUserWithOptions` puts them in the query). The default. With V3 the query holds
+    /// only the operation's parameters (ids, filters): the credentials travel in headers.
     #[default]
-    FormBody,
-    /// Every parameter in the URL query, with an empty body, as Alibaba's official SDKs send
-    /// RPC requests. Use it if an endpoint refuses parameters in the body.
     Query,
+    /// In an `application/x-www-form-urlencoded` body. With V3 the body's SHA-256 is
+    /// `x-acs-content-sha256` and `content-type` is signed; with V2 every parameter, the
+    /// signature included, is in the body, keeping the security token out of the URL. Whether
+    /// CloudSSO reads its parameters from a form body is NOT CONFIRMED: use it only where an
+    /// endpoint is known to take it.
+    FormBody,
 }
 
 /// How to reach and authenticate to CloudSSO.
 ///
-/// Build it with [`Config::from_env`], [`Config::from_lookup`] or [`Config::new`]. Its `Debug`
-/// output never shows the AccessKey secret or the security token.
+/// Build it with [`Config::from_env`], [`Config::from_lookup`], [`Config::from_sources`] or
+/// [`Config::new`]. Its `Debug` output never shows the AccessKey secret or the security token.
 #[derive(Clone)]
 pub struct Config {
     access_key_id: String,
@@ -57,11 +158,12 @@ pub struct Config {
     region_id: String,
     endpoint: Option<String>,
     request_style: RequestStyle,
+    signature_version: SignatureVersion,
 }
 
 impl Config {
     /// A configuration for `directory_id` with a long-term AccessKey pair, in
-    /// [`DEFAULT_REGION`]. Checked by [`Client::new`](crate::Client::new).
+    /// [`DEFAULT_REGION`], signing with V3. Checked by [`Client::new`](crate::Client::new).
     pub fn new(
         access_key_id: impl Into<String>,
         access_key_secret: Secret,
@@ -75,6 +177,7 @@ impl Config {
             region_id: DEFAULT_REGION.to_owned(),
             endpoint: None,
             request_style: RequestStyle::default(),
+            signature_version: SignatureVersion::default(),
         }
     }
 
@@ -83,35 +186,48 @@ impl Config {
         Config::from_lookup(|name| std::env::var(name).ok())
     }
 
-    /// Reads the configuration through `lookup` (a variable name to its value):
-    /// `ALIBABA_CLOUD_ACCESS_KEY_ID`, `ALIBABA_CLOUD_ACCESS_KEY_SECRET`,
-    /// `ALIBABA_CLOUD_CLOUDSSO_DIRECTORY_ID` (required), `ALIBABA_CLOUD_SECURITY_TOKEN`,
-    /// `ALIBABA_CLOUD_REGION_ID` and `ALIBABA_CLOUD_CLOUDSSO_ENDPOINT` (optional). Empty
-    /// values count as unset. Every value is checked here.
+    /// Reads the configuration through `lookup` (a variable name to its value): the
+    /// [`VARIABLES`]. Values are trimmed and blank ones count as unset; every value is checked
+    /// here.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
-        let get = |name: &str| lookup_var(&lookup, name);
-        let require = |name: &str| require_var(VENDOR, &lookup, name);
+        Config::from_sources(lookup, &Overrides::none())
+    }
 
+    /// Like [`Config::from_lookup`], with `overrides` (the CLI's `--directory-id`, `--region`,
+    /// `--endpoint`, `--signature-version`) taking precedence over their variables.
+    pub fn from_sources(
+        lookup: impl Fn(&str) -> Option<String>,
+        overrides: &Overrides,
+    ) -> Result<Config, Error> {
+        // A flag follows the same rule as a variable: trimmed, blank is unset.
+        let pick = |flag: &Option<String>, name: &str| {
+            flag.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+                .or_else(|| lookup_var(&lookup, name))
+        };
+        let directory_id = pick(&overrides.directory_id, ENV_DIRECTORY_ID);
         let mut config = Config::new(
-            require(ENV_ACCESS_KEY_ID)?,
-            Secret::new(require(ENV_ACCESS_KEY_SECRET)?),
-            require(ENV_DIRECTORY_ID)?,
+            require_var(&lookup, ENV_ACCESS_KEY_ID)?,
+            secret_var(&lookup, ENV_ACCESS_KEY_SECRET)
+                .ok_or_else(|| idp_core::missing_var(ENV_ACCESS_KEY_SECRET))?,
+            directory_id.ok_or_else(|| idp_core::missing_var(ENV_DIRECTORY_ID))?,
         );
-        if let Some(token) = get(ENV_SECURITY_TOKEN) {
-            config = config.with_security_token(Secret::new(token));
+        config.security_token = secret_var(&lookup, ENV_SECURITY_TOKEN);
+        if let Some(region) = pick(&overrides.region, ENV_REGION_ID) {
+            config.region_id = region;
         }
-        if let Some(region) = get(ENV_REGION_ID) {
-            config = config.with_region_id(region);
-        }
-        if let Some(endpoint) = get(ENV_ENDPOINT) {
-            config = config.with_endpoint(endpoint);
+        config.endpoint = pick(&overrides.endpoint, ENV_ENDPOINT);
+        if let Some(version) = pick(&overrides.signature_version, ENV_SIGNATURE_VERSION) {
+            config.signature_version = SignatureVersion::parse_among(&version, &config.secrets())?;
         }
         config.validate()?;
         Ok(config)
     }
 
-    /// Adds an STS security token (temporary credentials); it is sent as `SecurityToken` and
-    /// signed with the other parameters.
+    /// Adds an STS security token (temporary credentials): sent as `x-acs-security-token`
+    /// (V3) or `SecurityToken` (V2), and signed.
     pub fn with_security_token(mut self, token: Secret) -> Config {
         self.security_token = Some(token);
         self
@@ -138,9 +254,15 @@ impl Config {
         self
     }
 
-    /// Chooses where the signed parameters travel (default [`RequestStyle::FormBody`]).
+    /// Chooses where the operation parameters travel (default [`RequestStyle::Query`]).
     pub fn with_request_style(mut self, style: RequestStyle) -> Config {
         self.request_style = style;
+        self
+    }
+
+    /// Chooses the signature (default [`SignatureVersion::V3`]).
+    pub fn with_signature_version(mut self, version: SignatureVersion) -> Config {
+        self.signature_version = version;
         self
     }
 
@@ -164,9 +286,14 @@ impl Config {
         self.security_token.is_some()
     }
 
-    /// Where the signed parameters travel.
+    /// Where the operation parameters travel.
     pub fn request_style(&self) -> RequestStyle {
         self.request_style
+    }
+
+    /// How requests are signed.
+    pub fn signature_version(&self) -> SignatureVersion {
+        self.signature_version
     }
 
     /// The endpoint URL requests go to: the explicit one, or the region's.
@@ -185,59 +312,70 @@ impl Config {
         self.security_token.as_ref()
     }
 
-    /// Checks every value; all failures are [`ErrorKind::Config`] errors.
+    /// The configured secrets, for the scrubber and for [`quote_config_value`].
+    pub(crate) fn secrets(&self) -> Vec<&Secret> {
+        std::iter::once(&self.access_key_secret)
+            .chain(self.security_token.as_ref())
+            .collect()
+    }
+
+    /// Checks every value; all failures are [`ErrorKind::Config`](idp_core::ErrorKind)
+    /// errors that name the variable and never quote a secret.
     pub(crate) fn validate(&self) -> Result<(), Error> {
-        let as_config = |e: Error| e.with_kind(ErrorKind::Config);
-        check_id(
-            VENDOR,
-            "access key id",
-            &self.access_key_id,
-            MAX_ACCESS_KEY_ID_CHARS,
-        )
-        .map_err(as_config)?;
-        if self.access_key_id.chars().any(char::is_whitespace) {
-            return Err(Error::config(VENDOR, "access key id contains whitespace"));
+        let secrets = self.secrets();
+        let quoted = |value: &str| quote_config_value(value, &secrets);
+        let key_id = &self.access_key_id;
+        let key_id_ok = !key_id.is_empty()
+            && key_id.chars().count() <= MAX_ACCESS_KEY_ID_CHARS
+            && key_id.bytes().all(|b| b.is_ascii_graphic());
+        if !key_id_ok {
+            return Err(Error::config(format!(
+                "{ENV_ACCESS_KEY_ID} {} is not an AccessKey ID: at most \
+                 {MAX_ACCESS_KEY_ID_CHARS} printable ASCII characters, no spaces",
+                quoted(key_id)
+            )));
         }
-        if self.access_key_secret.is_empty() {
-            return Err(Error::config(VENDOR, "access key secret is empty"));
+        if self.access_key_secret.is_blank() {
+            return Err(Error::config(format!("{ENV_ACCESS_KEY_SECRET} is empty")));
         }
-        if self.security_token.as_ref().is_some_and(Secret::is_empty) {
-            return Err(Error::config(VENDOR, "security token is empty"));
+        if self.security_token.as_ref().is_some_and(Secret::is_blank) {
+            return Err(Error::config(format!("{ENV_SECURITY_TOKEN} is empty")));
         }
-        check_id(VENDOR, "directory id", &self.directory_id, MAX_ID_CHARS).map_err(as_config)?;
-        if self.directory_id.trim().is_empty() {
-            return Err(Error::config(VENDOR, "directory id is blank"));
+        if !crate::ids::is_directory_id(&self.directory_id) {
+            return Err(Error::config(format!(
+                "{ENV_DIRECTORY_ID} {} is not a CloudSSO directory id (d- followed by letters \
+                 and digits, at most {MAX_ID_CHARS} characters)",
+                quoted(&self.directory_id)
+            )));
         }
-        check_region(&self.region_id)?;
+        if !is_region(&self.region_id) {
+            return Err(Error::config(format!(
+                "{ENV_REGION_ID} {} is not a region (like cn-shanghai): only a-z, 0-9 and \
+                 inner '-' allowed",
+                quoted(&self.region_id)
+            )));
+        }
         if let Some(endpoint) = &self.endpoint {
-            // Syntax only here; the https/loopback rule is applied with the transport's
-            // options when the client is built.
-            parse_base_url(VENDOR, endpoint, true)?;
+            // Syntax only here (the URL is never quoted); the https/loopback rule is applied
+            // with the transport's options when the client is built.
+            parse_base_url(endpoint, true).map_err(|e| {
+                let message = format!("{ENV_ENDPOINT}: {}", e.message());
+                e.with_message(message)
+            })?;
         }
         Ok(())
     }
 }
 
 /// A region id goes into the host name, so it may hold only `a-z`, `0-9` and inner `-`.
-fn check_region(region: &str) -> Result<(), Error> {
-    let well_formed = !region.is_empty()
+fn is_region(region: &str) -> bool {
+    !region.is_empty()
         && region.len() <= MAX_REGION_CHARS
         && region
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !region.starts_with('-')
-        && !region.ends_with('-');
-    if well_formed {
-        Ok(())
-    } else {
-        Err(Error::config(
-            VENDOR,
-            format!(
-                "region id {:?} is not a region (like cn-shanghai): only a-z, 0-9 and '-' allowed",
-                idp_core::transport::truncate_for_message(region)
-            ),
-        ))
-    }
+        && !region.ends_with('-')
 }
 
 impl fmt::Debug for Config {
@@ -246,12 +384,13 @@ impl fmt::Debug for Config {
             .field("access_key_id", &self.access_key_id)
             .field("directory_id", &self.directory_id)
             .field("region_id", &self.region_id)
-            .field("endpoint", &self.endpoint)
+            .field("endpoint", &self.endpoint.as_ref().map(|_| "(set)"))
             .field(
                 "security_token",
                 &self.security_token.as_ref().map(|_| "[REDACTED]"),
             )
             .field("request_style", &self.request_style)
+            .field("signature_version", &self.signature_version)
             .finish_non_exhaustive()
     }
 }
@@ -263,7 +402,7 @@ mod tests {
     #[test]
     fn regions() {
         for good in ["cn-shanghai", "us-west-1", "ap-southeast-1", "eu-central-1"] {
-            assert!(check_region(good).is_ok(), "{good}");
+            assert!(is_region(good), "{good}");
         }
         for bad in [
             "",
@@ -276,8 +415,7 @@ mod tests {
             "x@y",
             &"a".repeat(33),
         ] {
-            let err = check_region(bad).err().map(|e| e.kind());
-            assert_eq!(err, Some(ErrorKind::Config), "{bad}");
+            assert!(!is_region(bad), "{bad}");
         }
     }
 
@@ -287,5 +425,25 @@ mod tests {
         assert_eq!(config.endpoint(), "https://cloudsso.us-west-1.aliyuncs.com");
         let config = config.with_endpoint("https://sso.example.net");
         assert_eq!(config.endpoint(), "https://sso.example.net");
+    }
+
+    #[test]
+    fn signature_versions() {
+        assert_eq!(
+            SignatureVersion::parse(" V3 ").ok(),
+            Some(SignatureVersion::V3)
+        );
+        assert_eq!(
+            SignatureVersion::parse("v2").ok(),
+            Some(SignatureVersion::V2)
+        );
+        for bad in ["", "3", "v4", "ACS3-HMAC-SHA256", "hmac-sha1"] {
+            let err = SignatureVersion::parse(bad).err();
+            assert!(
+                err.is_some_and(|e| e.message().contains(ENV_SIGNATURE_VERSION)),
+                "{bad}"
+            );
+        }
+        assert_eq!(SignatureVersion::default().to_string(), "v3");
     }
 }

@@ -1,26 +1,32 @@
-//! The client: one `DELETE /accounts/{account_id}/access/users/{user_id}` per user.
+//! The client: the account's Access users API, with the credentials on every request.
 
 use std::fmt;
 use std::sync::Arc;
 
-use idp_core::reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
-use idp_core::transport::{check_id, encode_path_segment, join_path};
+use idp_core::reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use idp_core::reqwest::{Method, RequestBuilder};
+use idp_core::transport::{check_uuid, encode_path_segment, join_path, sensitive_header};
 use idp_core::url::Url;
-use idp_core::{Error, Receipt, Transport, TransportOptions, UserDeleter};
+use idp_core::{
+    Api, Error, ErrorKind, Presence, Receipt, Response, Scrubber, Sent, Transport,
+    TransportOptions, UserDeleter, UserQuery,
+};
 
 use crate::VENDOR;
-use crate::config::{Auth, Config};
+use crate::config::{Auth, Config, ENV_BASE_URL};
 use crate::envelope::Envelope;
-use crate::error::{parse_answer, request_id};
+use crate::error::{CfAccessApi, success_envelope};
 
 /// The longest user id Cloudflare documents (a UUID, `maxLength 36`).
 pub const MAX_USER_ID_CHARS: usize = 36;
 
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
+
 /// A Cloudflare Zero Trust Access client for one account.
 ///
-/// Cheap to clone: clones share the connection pool and the rate-limit back-off gate, so
-/// concurrent deletes from clones wait out a 429 together. Its `Debug` never prints a
-/// credential.
+/// Cheap to clone: clones share the connection pool, the rate-limit back-off gate and the
+/// pacer, so concurrent calls from clones wait out a 429 together and stay inside one budget.
+/// Its `Debug` never prints a credential.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -30,6 +36,8 @@ struct Inner {
     transport: Transport,
     /// `{base_url}/accounts/{account_id}/access/users`, the account id already encoded.
     users_url: Url,
+    /// `{base_url}/accounts/{account_id}/access/organizations/revoke_user`.
+    revoke_url: Url,
     base_url: Url,
     account_id: String,
     auth: Auth,
@@ -51,27 +59,40 @@ impl Client {
     /// Checks the configuration first ([`Config::validate`]) and the base URL (`https://`,
     /// or `http://` to loopback unless `options` allow more); all of these are
     /// [`ErrorKind::Config`](idp_core::ErrorKind::Config) errors, raised before any request.
+    /// The token or global key is registered with the transport's scrubber, so no error
+    /// carries it, whatever a server echoes.
     pub fn new(config: Config, options: TransportOptions) -> Result<Client, Error> {
+        Client::build(config, options).map_err(|e| e.with_vendor(VENDOR))
+    }
+
+    fn build(config: Config, options: TransportOptions) -> Result<Client, Error> {
         config.validate()?;
-        let transport = Transport::new(
-            VENDOR,
-            concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")),
-            options,
-        )?;
-        let base_url = transport.base_url(config.base_url())?;
-        let users_url = join_path(
+        let secrets = config.auth().secrets();
+        // The error mapping cleans bodies with its own scrubber (see `CfAccessApi`); both
+        // know the same credentials.
+        let scrubber = Scrubber::new();
+        let transport = Transport::new(CfAccessApi::new(scrubber.clone()), options)?;
+        for secret in secrets {
+            scrubber.add(secret);
+            transport.scrubber().add(secret);
+        }
+        let base_url = transport.base_url(config.base_url()).map_err(|e| {
+            let message = format!("{ENV_BASE_URL}: {}", e.message());
+            e.with_message(message)
+        })?;
+        let account = join_path(
             &base_url,
             &[
                 "accounts",
                 &encode_path_segment(config.account_id()),
                 "access",
-                "users",
             ],
         );
         Ok(Client {
             inner: Arc::new(Inner {
                 transport,
-                users_url,
+                users_url: join_path(&account, &["users"]),
+                revoke_url: join_path(&account, &["organizations", "revoke_user"]),
                 base_url,
                 account_id: config.account_id().to_owned(),
                 auth: config.auth().clone(),
@@ -85,7 +106,7 @@ impl Client {
         Client::new(Config::from_env()?, TransportOptions::default())
     }
 
-    /// The account this client deletes users in.
+    /// The account this client works in.
     pub fn account_id(&self) -> &str {
         &self.inner.account_id
     }
@@ -95,19 +116,20 @@ impl Client {
         &self.inner.base_url
     }
 
-    /// The transport (its options, clock and back-off gate).
+    /// The transport (its options, clock, back-off gate and pacer).
     pub fn transport(&self) -> &Transport {
         &self.inner.transport
     }
 
-    /// Checks a user id the way [`Client::delete_user`] does, without sending anything: not
-    /// empty, at most 36 characters, no control characters, not `.` or `..`. Any other
-    /// character is allowed: it is percent-encoded into one path segment.
+    /// Checks a user id the way [`Client::delete_user`] does, without sending anything:
+    /// Cloudflare documents user ids as UUIDs, so anything but `8-4-4-4-12` hex digits (a
+    /// byte-order mark, a zero-width space, a CSV row, an email, …) is refused as
+    /// [`ErrorKind::InvalidInput`](idp_core::ErrorKind::InvalidInput).
     pub fn validate_user_id(&self, user_id: &str) -> Result<(), Error> {
-        check_id(VENDOR, "user_id", user_id, MAX_USER_ID_CHARS)
+        check_uuid("user_id", user_id).map_err(|e| e.with_vendor(VENDOR))
     }
 
-    /// The URL a delete of `user_id` goes to (after [`Client::validate_user_id`]).
+    /// The URL of `user_id` (after [`Client::validate_user_id`]).
     pub fn user_url(&self, user_id: &str) -> Result<Url, Error> {
         self.validate_user_id(user_id)?;
         Ok(join_path(
@@ -118,7 +140,7 @@ impl Client {
 
     /// Deletes a user (Cloudflare also revokes the user's active seats and tokens).
     ///
-    /// Strict: a user Cloudflare does not know is an
+    /// Strict: a user Cloudflare says it does not know is an
     /// [`ErrorKind::NotFound`](idp_core::ErrorKind::NotFound) error. Rate limits (429) are
     /// waited out as `Retry-After` says, up to the transport's ceiling (330 s by default,
     /// enough for Cloudflare's five-minute block); 5xx answers and broken connections are
@@ -130,76 +152,164 @@ impl Client {
     /// [`Client::delete_user`], also returning the answer's envelope.
     pub async fn delete_user_with_envelope(&self, user_id: &str) -> Result<Deletion, Error> {
         let url = self.user_url(user_id)?;
-        let transport = &self.inner.transport;
-        let sent = transport
-            .send(
-                "delete_user",
-                |_attempt| {
-                    let request = self.authorize(
-                        transport
-                            .http()
-                            .delete(url.clone())
-                            .header(ACCEPT, HeaderValue::from_static("application/json")),
-                    );
-                    async move { request }
-                },
-                |response| {
-                    let envelope = parse_answer(response)?;
-                    Ok((envelope, request_id(response)))
-                },
-            )
+        let sent = self
+            .call("delete_user", Method::DELETE, &url, None, success_envelope)
             .await?;
-        let (envelope, ray) = sent.value;
         Ok(Deletion {
-            receipt: Receipt::new(sent.attempts, ray),
-            envelope,
+            receipt: sent.receipt(),
+            envelope: sent.value,
         })
     }
 
-    /// Adds the credentials, marked sensitive so HTTP-level logging hides them.
-    fn authorize(
+    /// Revokes the sessions of the user with this email across every Access application,
+    /// and its devices' sessions: `POST …/access/organizations/revoke_user` with exactly
+    /// `{"email": E, "devices": true}`. Done only when Cloudflare answers `result: true`;
+    /// `result: false` (not revoked) is an error. Revoking again does no harm.
+    ///
+    /// Cloudflare's own caveat: revoked users can still sign in again if the identity
+    /// provider and the Access policies let them.
+    pub async fn revoke_sessions(&self, email: &str) -> Result<Receipt, Error> {
+        let email = UserQuery::email(email).map_err(|e| e.with_vendor(VENDOR))?;
+        let body = serde_json::json!({"email": email.value(), "devices": true});
+        let body = serde_json::to_vec(&body)
+            .map_err(|e| Error::invalid_input("could not encode the request").with_source(e))?;
+        let url = self.inner.revoke_url.clone();
+        let sent = self
+            .call("revoke_sessions", Method::POST, &url, Some(body), revoked)
+            .await?;
+        Ok(sent.receipt())
+    }
+
+    /// Whether `user_id` is still there: `GET …/access/users/{id}`. Only Cloudflare's own
+    /// "user not found" answer is [`Presence::Gone`]; a user record is
+    /// [`Presence::Present`]; anything else is an error (not verified).
+    pub async fn user_presence(&self, user_id: &str) -> Result<Presence, Error> {
+        Ok(self.presence(user_id).await?.0)
+    }
+
+    /// [`Client::user_presence`] with the receipt of the answer that decided it.
+    pub(crate) async fn presence(&self, user_id: &str) -> Result<(Presence, Receipt), Error> {
+        let url = self.user_url(user_id)?;
+        match self
+            .call("get_user", Method::GET, &url, None, success_envelope)
+            .await
+        {
+            Ok(sent) => Ok((Presence::Present, sent.receipt())),
+            Err(err) if err.kind() == ErrorKind::NotFound => Ok((Presence::Gone, receipt_of(&err))),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// The users listing (`…/access/users`) with `query` pairs appended.
+    pub(crate) fn users_query(&self, query: &[(&str, &str)]) -> Url {
+        let mut url = self.inner.users_url.clone();
+        url.query_pairs_mut().extend_pairs(query);
+        url
+    }
+
+    /// Sends one call with the credentials: `parse` reads a 2xx answer (with the API, to
+    /// hand a 2xx that is not a success to its `parse_error`).
+    pub(crate) async fn call<T>(
         &self,
-        request: idp_core::reqwest::RequestBuilder,
-    ) -> Result<idp_core::reqwest::RequestBuilder, Error> {
-        let header = |value: String| {
-            let mut value = HeaderValue::try_from(value).map_err(|_| {
-                Error::config(VENDOR, "a credential cannot be sent as an HTTP header")
-            })?;
-            value.set_sensitive(true);
-            Ok::<_, Error>(value)
-        };
+        operation: &'static str,
+        method: Method,
+        url: &Url,
+        body: Option<Vec<u8>>,
+        parse: fn(&dyn Api, &Response) -> Result<T, Error>,
+    ) -> Result<Sent<T>, Error> {
+        let transport = &self.inner.transport;
+        transport
+            .send(
+                operation,
+                |_attempt| {
+                    let mut request = transport
+                        .http()
+                        .request(method.clone(), url.clone())
+                        .header(ACCEPT, JSON);
+                    if let Some(body) = &body {
+                        request = request.header(CONTENT_TYPE, JSON).body(body.clone());
+                    }
+                    self.authorize(request)
+                },
+                |response| parse(transport.api(), response),
+            )
+            .await
+    }
+
+    /// Adds the credentials, marked sensitive so HTTP-level logging hides them.
+    fn authorize(&self, request: RequestBuilder) -> Result<RequestBuilder, Error> {
         Ok(match &self.inner.auth {
-            Auth::ApiToken(token) => {
-                request.header(AUTHORIZATION, header(format!("Bearer {}", token.expose()))?)
-            }
+            Auth::ApiToken(token) => request.header(
+                AUTHORIZATION,
+                sensitive_header(&format!("Bearer {}", token.expose()))?,
+            ),
             Auth::Global { email, key } => request
-                .header("X-Auth-Email", header(email.clone())?)
-                .header("X-Auth-Key", header(key.expose().to_owned())?),
+                .header("X-Auth-Email", sensitive_header(email)?)
+                .header("X-Auth-Key", sensitive_header(key.expose())?),
         })
     }
 }
 
+/// The requests and request id of a call that ended in `err` (a not-found that settles a
+/// step).
+pub(crate) fn receipt_of(err: &Error) -> Receipt {
+    Receipt::new(err.attempts(), err.request_id().map(str::to_owned))
+}
+
+/// The answer to `revoke_user`: the success envelope with `result: true`.
+fn revoked(api: &dyn Api, response: &Response) -> Result<(), Error> {
+    let envelope = success_envelope(api, response)?;
+    match envelope.result {
+        Some(serde_json::Value::Bool(true)) => Ok(()),
+        Some(serde_json::Value::Bool(false)) => Err(response.error(
+            ErrorKind::Protocol,
+            "Cloudflare answered result: false: the sessions were not revoked",
+        )),
+        _ => Err(response.unconfirmed_success("the revocation")),
+    }
+}
+
+/// One read-only call proving the configuration works: a one-item listing of the account's
+/// Access users.
+fn listed(api: &dyn Api, response: &Response) -> Result<(), Error> {
+    success_envelope(api, response).map(drop)
+}
+
 impl UserDeleter for Client {
-    fn vendor(&self) -> &'static str {
-        VENDOR
+    /// `GET …/access/users?per_page=1`: a refused token or key is
+    /// [`ErrorKind::Unauthenticated`](idp_core::ErrorKind::Unauthenticated) (code 10000) or
+    /// [`ErrorKind::PermissionDenied`](idp_core::ErrorKind::PermissionDenied).
+    async fn check_access(&self) -> Result<(), Error> {
+        let url = self.users_query(&[("per_page", "1")]);
+        self.call("check_access", Method::GET, &url, None, listed)
+            .await
+            .map(drop)
+    }
+
+    async fn delete_user(&self, user_id: &str) -> Result<Receipt, Error> {
+        Client::delete_user(self, user_id).await
+    }
+
+    fn transport(&self) -> &Transport {
+        &self.inner.transport
     }
 
     fn validate_user_id(&self, user_id: &str) -> Result<(), Error> {
         Client::validate_user_id(self, user_id)
     }
 
-    async fn delete_user(&self, user_id: &str) -> Result<Receipt, Error> {
-        Client::delete_user(self, user_id).await
+    fn vendor(&self) -> &'static str {
+        VENDOR
     }
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &self.inner;
         f.debug_struct("Client")
-            .field("vendor", &VENDOR)
-            .field("base_url", &self.inner.base_url.as_str())
-            .field("account_id", &self.inner.account_id)
-            .field("auth", &self.inner.auth)
+            .field("account_id", &inner.account_id)
+            .field("auth", &inner.auth)
+            .field("base_url", &inner.base_url.as_str())
             .finish_non_exhaustive()
     }
 }

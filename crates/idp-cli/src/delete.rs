@@ -1,174 +1,353 @@
-//! `idp delete`: one client, ids streamed in, one line out per id as it finishes.
+//! `idp delete`: one client, every id read and checked first, each distinct id sent once,
+//! one line out per id as it finishes; a signal, a broken stdout or a run of identical
+//! failures stops new deletes without losing the record of those that happened.
 
-use std::io::{BufWriter, IsTerminal, Write};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
-use futures_util::{Stream, StreamExt};
-use idp::delete_stream;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use idp::{Client, DeleteOutcome, DeleteReport, Error, ErrorKind, Interrupt};
 
-use crate::args::DeleteArgs;
-use crate::config::{UsageError, build_client};
-use crate::ids::{ReadFailure, id_stream};
-use crate::output::{Line, Outcome, Reporter};
+use crate::args::{DeleteArgs, OutputFormat};
+use crate::delete_journal::DeleteJournal;
+use crate::exit::{RunEnd, UsageError};
+use crate::ids::{self, IdEntry};
+use crate::out::Out;
+use crate::output::{JsonLine, Line, Outcome, Tally, plural};
+use crate::progress::Progress;
+use crate::settings;
 
-/// How a run ended, for the exit status.
-pub enum RunEnd {
-    /// Every id deleted, absent or skipped.
-    AllDone,
-    /// At least one id failed (or the id file could not be read to the end).
-    SomeFailed,
-}
+/// After this many consecutive ids fail with the same retryable kind, no new id starts.
+const BREAKER_THRESHOLD: usize = 20;
 
 /// Runs `idp delete`. A `UsageError` means nothing was sent.
-pub async fn run(args: DeleteArgs) -> Result<RunEnd, UsageError> {
-    if args.user_ids.is_empty() && args.from.is_none() {
-        return Err(UsageError(
-            "no user ids: give them as arguments or with --from FILE (- for standard input)".into(),
-        ));
-    }
-    let client = build_client(&args)?;
-    let failure = ReadFailure::default();
-    let many = args.from.is_some() || args.user_ids.len() > 1;
-    let ids = id_stream(args.user_ids, args.from.as_deref(), failure.clone()).await?;
+pub async fn run(args: DeleteArgs, interrupt: Interrupt) -> Result<RunEnd, UsageError> {
+    settings::check_flags(&[args.provider], &args.config)?;
+    let client = settings::client(args.provider, &args.config, &args.transport, &interrupt)?;
     let provider = client.vendor().as_str();
-    let progress = progress_bar(many);
-    // Buffered: a line waits at most FLUSH_DELAY for others to share its write (see
-    // `Output`), so a script reads each line within 50 ms of its id finishing and a fast run
-    // does not pay one write per id.
-    let stdout = BufWriter::new(std::io::stdout().lock());
-    let mut out = Output {
-        reporter: Reporter::new(stdout, args.output, provider),
-        oldest_unflushed: None,
-        // A hidden bar still does its bookkeeping (a lock, a clock read, a rate estimate) on
-        // every id: skip it altogether when nobody watches.
-        progress: (!progress.is_hidden()).then_some(progress),
+    let ids = tokio::task::block_in_place(|| ids::read(args.user_ids, args.from.as_deref()))?;
+    let mut journal = match &args.journal {
+        Some(path) => Some(DeleteJournal::open(path, provider)?),
+        None => None,
+    };
+    let out = Arc::new(Mutex::new(Out::new()));
+    {
+        let out = Arc::clone(&out);
+        crate::signals::watch(interrupt.clone(), move || {
+            lock(&out).flush();
+        });
+    }
+    let mut run = DeleteRun {
+        client: &client,
+        provider,
+        format: args.output,
+        out,
+        tally: Tally {
+            duplicates: ids.duplicates,
+            ..Tally::default()
+        },
+        unreported: Vec::new(),
+        progress: Progress::new(ids.entries.len(), "ids"),
+        journal_failure: None,
     };
     let started = Instant::now();
-
-    let write_failed = |e: std::io::Error| UsageError(format!("cannot write output: {e}"));
-    if args.dry_run {
-        let mut ids = std::pin::pin!(ids);
-        while let Some(user_id) = out.next(&mut ids).await.map_err(write_failed)? {
-            let line_started = Instant::now();
-            let checked = client.validate_user_id(&user_id);
-            let line = Line {
-                user_id: &user_id,
-                outcome: if checked.is_ok() {
-                    Outcome::Skipped
-                } else {
-                    Outcome::Failed
-                },
-                attempts: 0,
-                elapsed: line_started.elapsed(),
-                error: checked.as_ref().err(),
-            };
-            out.write(&line).map_err(write_failed)?;
-        }
+    let end = if args.dry_run {
+        run.dry_run(ids.entries).await?
     } else {
         let concurrency = usize::try_from(args.concurrency).unwrap_or(usize::MAX);
-        let mut reports = std::pin::pin!(delete_stream(&client, ids, concurrency));
-        while let Some(report) = out.next(&mut reports).await.map_err(write_failed)? {
-            let line = Line::from_report(&report);
-            out.write(&line).map_err(write_failed)?;
+        run.delete_all(ids.entries, concurrency, &interrupt, journal.as_mut())
+            .await
+    };
+    run.progress.finish();
+    let output_failed = {
+        let mut out = lock(&run.out);
+        if args.output == OutputFormat::Text {
+            out.line(&run.tally.summary(provider, started.elapsed()));
+        }
+        out.flush();
+        out.failed()
+    };
+    if let Some(journal) = journal {
+        let t = &run.tally;
+        let counts = serde_json::json!({
+            "deleted": t.deleted, "absent": t.absent, "failed": t.failed, "skipped": t.skipped,
+        });
+        if let Err(e) = journal.close(counts) {
+            run.journal_failure.get_or_insert(e.0);
         }
     }
-    if let Some(progress) = &out.progress {
-        progress.finish_and_clear();
+    if !args.dry_run {
+        // Best effort: a Control Room session token is logged out; nothing else has one.
+        if let Err(err) = client.close().await {
+            tracing::info!("logout at the end of the run failed: {err}");
+        }
     }
-    let mut reporter = out.reporter;
-    reporter.summary(started.elapsed()).map_err(write_failed)?;
     tracing::info!(
         provider,
-        deleted = reporter.tally.deleted,
-        absent = reporter.tally.absent,
-        failed = reporter.tally.failed,
-        skipped = reporter.tally.skipped,
+        deleted = run.tally.deleted,
+        absent = run.tally.absent,
+        failed = run.tally.failed,
+        skipped = run.tally.skipped,
         "run finished"
     );
-    if let Some(message) = failure.get() {
-        tracing::error!("{message}");
-        eprintln_safe(&format!("idp: {message}"));
-        return Ok(RunEnd::SomeFailed);
+    Ok(run.finish(end, output_failed, &interrupt))
+}
+
+fn lock(out: &Mutex<Out>) -> std::sync::MutexGuard<'_, Out> {
+    out.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Why new ids stopped starting.
+#[derive(Debug, Clone, PartialEq)]
+enum Halt {
+    /// Every id was started.
+    None,
+    /// The run was interrupted (a signal, or output that could not be written).
+    Interrupted,
+    /// The circuit breaker opened: this many consecutive ids failed with this kind.
+    Breaker(ErrorKind),
+}
+
+struct DeleteRun<'a> {
+    client: &'a Client,
+    provider: &'static str,
+    format: OutputFormat,
+    out: Arc<Mutex<Out>>,
+    tally: Tally,
+    /// Lines of ids that finished after stdout failed.
+    unreported: Vec<String>,
+    progress: Progress,
+    journal_failure: Option<String>,
+}
+
+impl DeleteRun<'_> {
+    /// Prints one line (or, once stdout has failed, keeps it for stderr).
+    fn report(&mut self, line: &Line<'_>) {
+        self.tally.add(line.outcome);
+        self.progress.inc(self.client.transport(), self.provider);
+        let text = line.text();
+        let written = {
+            let mut out = lock(&self.out);
+            let out = &mut *out;
+            self.progress.suspend(|| match self.format {
+                OutputFormat::Json => out.json(&JsonLine::new(self.provider, line)),
+                OutputFormat::Text => out.line(&text),
+            })
+        };
+        if !written {
+            self.unreported.push(text);
+        }
     }
-    Ok(if reporter.tally.failed > 0 {
-        RunEnd::SomeFailed
-    } else {
-        RunEnd::AllDone
-    })
-}
 
-/// How long a finished id's line may wait in the output buffer for others to share its
-/// write: short enough that a script sees lines as ids finish, long enough that a fast bulk
-/// run writes many lines at once instead of one write per id.
-const FLUSH_DELAY: Duration = Duration::from_millis(50);
-
-/// The reporter, when its oldest line not yet flushed was written, and the progress bar
-/// (only when one is shown).
-struct Output<W: Write> {
-    reporter: Reporter<W>,
-    oldest_unflushed: Option<Instant>,
-    progress: Option<ProgressBar>,
-}
-
-impl<W: Write> Output<W> {
-    /// Writes a line (and counts it on the bar); flushes when the oldest unflushed line has
-    /// waited `FLUSH_DELAY`.
-    fn write(&mut self, line: &Line<'_>) -> std::io::Result<()> {
-        match &self.progress {
-            Some(progress) => {
-                progress.suspend(|| self.reporter.write_line(line))?;
-                progress.inc(1);
+    async fn dry_run(&mut self, entries: Vec<IdEntry>) -> Result<Halt, UsageError> {
+        self.client.check_access().await.map_err(|err| {
+            UsageError(format!(
+                "the configuration does not work (checked with one read-only call): {err}"
+            ))
+        })?;
+        for entry in entries {
+            match entry {
+                IdEntry::Refused { shown, error } => {
+                    self.report(&Line::unsent(&shown, Outcome::Failed, Some(&error)));
+                }
+                IdEntry::Id(id) => {
+                    let checked = self.client.validate_user_id(&id);
+                    let outcome = if checked.is_ok() {
+                        Outcome::Skipped
+                    } else {
+                        Outcome::Failed
+                    };
+                    self.report(&Line::unsent(&id, outcome, checked.as_ref().err()));
+                }
             }
-            None => self.reporter.write_line(line)?,
         }
-        let oldest = *self.oldest_unflushed.get_or_insert_with(Instant::now);
-        if oldest.elapsed() >= FLUSH_DELAY {
-            self.flush()?;
-        }
-        Ok(())
+        Ok(Halt::None)
     }
 
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.oldest_unflushed = None;
-        match &self.progress {
-            Some(progress) => progress.suspend(|| self.reporter.flush()),
-            None => self.reporter.flush(),
+    async fn delete_all(
+        &mut self,
+        entries: Vec<IdEntry>,
+        concurrency: usize,
+        interrupt: &Interrupt,
+        mut journal: Option<&mut DeleteJournal>,
+    ) -> Halt {
+        let client = self.client;
+        let mut pending = entries.into_iter();
+        let mut in_flight = FuturesUnordered::new();
+        let mut breaker = Breaker::default();
+        let mut halt = Halt::None;
+        loop {
+            while in_flight.len() < concurrency && halt == Halt::None {
+                if interrupt.is_requested() || lock(&self.out).failed() {
+                    halt = Halt::Interrupted;
+                    break;
+                }
+                if let Some(kind) = breaker.open() {
+                    halt = Halt::Breaker(kind);
+                    break;
+                }
+                let Some(entry) = pending.next() else { break };
+                let id = match entry {
+                    IdEntry::Refused { shown, error } => {
+                        self.report(&Line::unsent(&shown, Outcome::Failed, Some(&error)));
+                        continue;
+                    }
+                    IdEntry::Id(id) => id,
+                };
+                if journal.as_ref().is_some_and(|j| j.done.contains(&id)) {
+                    self.tally.resumed += 1;
+                    continue;
+                }
+                if let Err(err) = client.validate_user_id(&id) {
+                    let err = err.with_vendor(self.provider);
+                    self.report(&Line::unsent(&id, Outcome::Failed, Some(&err)));
+                    continue;
+                }
+                if let Some(journal) = journal.as_deref_mut()
+                    && let Err(e) = journal.intent(&id)
+                {
+                    self.journal_failure = Some(e.0);
+                    interrupt.request();
+                    halt = Halt::Interrupted;
+                    break;
+                }
+                in_flight.push(async move {
+                    let started = Instant::now();
+                    let result = client.delete_user(&id).await;
+                    DeleteReport::new(id, result, started.elapsed())
+                });
+            }
+            let Some(report) = self.next_report(&mut in_flight).await else {
+                break;
+            };
+            let line = Line::from_report(&report);
+            if let Some(journal) = journal.as_deref_mut()
+                && let Err(e) = journal.outcome(&report, line.outcome.as_str())
+            {
+                // The record is what makes the run auditable: stop starting new deletes.
+                self.journal_failure = Some(e.0);
+                interrupt.request();
+            }
+            breaker.observe(&report);
+            self.report(&line);
+            if lock(&self.out).failed() {
+                interrupt.request();
+            }
         }
+        self.skip_rest(pending, &halt);
+        halt
     }
 
-    /// The stream's next item. While lines wait in the buffer, it waits for the item no longer
-    /// than the oldest line may still wait, then flushes them and waits on.
-    async fn next<S>(&mut self, stream: &mut S) -> std::io::Result<Option<S::Item>>
+    /// The next finished delete. While lines wait in the output buffer, waits no longer than
+    /// the oldest may still wait, then flushes them and waits on.
+    async fn next_report<S>(&mut self, in_flight: &mut S) -> Option<DeleteReport>
     where
-        S: Stream + Unpin,
+        S: futures_util::Stream<Item = DeleteReport> + Unpin,
     {
-        if let Some(oldest) = self.oldest_unflushed {
-            let left = FLUSH_DELAY.saturating_sub(oldest.elapsed());
-            if let Ok(item) = tokio::time::timeout(left, stream.next()).await {
-                return Ok(item);
+        let due = lock(&self.out).flush_due_in();
+        if let Some(left) = due {
+            if let Ok(item) = tokio::time::timeout(left, in_flight.next()).await {
+                return item;
             }
-            self.flush()?;
+            let out = Arc::clone(&self.out);
+            self.progress.suspend(|| lock(&out).flush());
         }
-        Ok(stream.next().await)
+        in_flight.next().await
+    }
+
+    /// Reports the ids never started: JSON lines `skipped` with the reason; text output
+    /// counts them in the summary.
+    fn skip_rest(&mut self, pending: impl Iterator<Item = IdEntry>, halt: &Halt) {
+        let err = match halt {
+            Halt::None => return,
+            Halt::Interrupted => Error::new(
+                ErrorKind::Interrupted,
+                "not attempted: the run was interrupted before this id started",
+            ),
+            Halt::Breaker(kind) => Error::new(
+                *kind,
+                format!(
+                    "not attempted: the {BREAKER_THRESHOLD} ids before failed with {kind} one \
+                     after another, so no new delete was started (circuit breaker)"
+                ),
+            ),
+        }
+        .with_vendor(self.provider);
+        let mut skipped = 0usize;
+        for entry in pending {
+            let id = match entry {
+                IdEntry::Id(id) => id,
+                IdEntry::Refused { shown, .. } => shown,
+            };
+            skipped += 1;
+            let line = Line::unsent(&id, Outcome::Skipped, Some(&err));
+            match self.format {
+                OutputFormat::Json => self.report(&line),
+                OutputFormat::Text => self.tally.add(Outcome::Skipped),
+            }
+        }
+        if let Halt::Breaker(kind) = halt {
+            crate::stderr::line(&format!(
+                "idp: stopped after {BREAKER_THRESHOLD} consecutive ids failed with {kind}; \
+                 {} not attempted",
+                plural(skipped, "id", "ids")
+            ));
+        }
+    }
+
+    fn finish(&self, halt: Halt, output_failed: bool, interrupt: &Interrupt) -> RunEnd {
+        if output_failed || !self.unreported.is_empty() {
+            let error = lock(&self.out)
+                .error()
+                .map(ToString::to_string)
+                .unwrap_or_else(|| "unknown error".to_owned());
+            crate::stderr::line(&format!(
+                "idp: standard output could not be written ({error}); these ids finished \
+                 without being reported there:"
+            ));
+            for line in &self.unreported {
+                crate::stderr::line(&format!("  {line}"));
+            }
+            return RunEnd::OutputIncomplete;
+        }
+        if let Some(message) = &self.journal_failure {
+            crate::stderr::line(&format!("idp: {message}"));
+            return RunEnd::OutputIncomplete;
+        }
+        if interrupt.is_requested() {
+            return RunEnd::Interrupted;
+        }
+        RunEnd::from_success(self.tally.failed == 0 && halt == Halt::None)
     }
 }
 
-/// A bar on stderr, only for a person watching: stderr is a terminal and more than one id.
-fn progress_bar(many: bool) -> ProgressBar {
-    if !many || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {pos} ids done ({per_sec}, {elapsed})")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
+/// Counts consecutive ids that failed with the same retryable kind.
+#[derive(Debug, Default)]
+struct Breaker {
+    kind: Option<ErrorKind>,
+    count: usize,
 }
 
-#[allow(clippy::print_stderr)]
-fn eprintln_safe(message: &str) {
-    eprintln!("{message}");
+impl Breaker {
+    fn observe(&mut self, report: &DeleteReport) {
+        match &report.outcome {
+            Err(err) if err.is_retryable() && err.kind() != ErrorKind::Interrupted => {
+                if self.kind == Some(err.kind()) {
+                    self.count += 1;
+                } else {
+                    self.kind = Some(err.kind());
+                    self.count = 1;
+                }
+            }
+            Ok(DeleteOutcome::Deleted | DeleteOutcome::Absent) | Err(_) => {
+                self.kind = None;
+                self.count = 0;
+            }
+        }
+    }
+
+    fn open(&self) -> Option<ErrorKind> {
+        self.kind.filter(|_| self.count >= BREAKER_THRESHOLD)
+    }
 }

@@ -6,10 +6,9 @@ use futures_util::StreamExt;
 use idp::{Client, ErrorKind, TransportOptions, Vendor};
 use idp_sim::{Blocker, RsaUserState, Sims, Simulator};
 
-use crate::args::OutputFormat;
-use crate::config::UsageError;
-use crate::delete::RunEnd;
-use crate::output::{Line, Outcome, Reporter};
+use crate::exit::{RunEnd, UsageError};
+use crate::out::Out;
+use crate::output::{Line, Outcome, Tally, plural};
 
 /// What one vendor's scenario seeds and expects.
 struct Scenario {
@@ -53,7 +52,7 @@ fn absent_id(vendor: Vendor) -> &'static str {
         Vendor::CfAccess => "6f1c2a9e-0000-4000-8000-000000000000",
         Vendor::OneLogin | Vendor::AaControlRoom => "999999",
         Vendor::RsaCas => "already-gone",
-        _ => "u-already-gone",
+        _ => "u-alreadygone0",
     }
 }
 
@@ -90,79 +89,63 @@ pub async fn run() -> Result<RunEnd, UsageError> {
             )
         },
     ];
-    let mut out = std::io::stdout().lock();
-    say(
-        &mut out,
-        "idp demo: five simulated vendors on loopback; real clients, real HTTP.\n",
-    )?;
+    let mut out = Out::new();
+    out.line("idp demo: five simulated vendors on loopback; real clients, real HTTP.\n");
     let lookup = sims.lookup();
     let mut all_as_described = true;
     for (scenario, sim) in scenarios.iter().zip(sims.all()) {
-        say(
-            &mut out,
-            &format!(
-                "{} at {}\n  seeded: {}",
-                scenario.vendor,
-                sim.base_url(),
-                scenario.story
-            ),
-        )?;
+        out.line(&format!(
+            "{} at {}\n  seeded: {}",
+            scenario.vendor,
+            sim.base_url(),
+            scenario.story
+        ));
         let client = Client::from_lookup(scenario.vendor, &lookup, TransportOptions::default())
             .map_err(|e| UsageError(e.to_string()))?;
         let started = Instant::now();
-        let mut reporter = Reporter::new(&mut out, OutputFormat::Text, scenario.vendor.as_str());
+        let mut reports: Vec<_> = client.delete_many(scenario.ids.clone(), 2).collect().await;
+        // In the order seeded, not the order finished: the throttled first delete comes first.
+        reports.sort_by_key(|r| scenario.ids.iter().position(|id| *id == r.user_id));
+        let mut tally = Tally::default();
         let mut throttled_then_deleted = false;
         let mut conflicts = 0;
-        let mut reports = client.delete_many(scenario.ids.clone(), 2);
-        while let Some(report) = reports.next().await {
-            let line = Line::from_report(&report);
+        for report in &reports {
+            let line = Line::from_report(report);
             throttled_then_deleted |= line.outcome == Outcome::Deleted && line.attempts > 1;
             if line.error.is_some_and(|e| e.kind() == ErrorKind::Conflict) {
                 conflicts += 1;
             }
-            reporter.line(&line).map_err(write_failed)?;
+            tally.add(line.outcome);
+            out.line(&format!("  {}", line.text()));
         }
-        reporter.summary(started.elapsed()).map_err(write_failed)?;
-        let tally = reporter.tally;
+        out.line(&format!(
+            "  {}",
+            tally.summary(scenario.vendor.as_str(), started.elapsed())
+        ));
         let as_described = tally.deleted == scenario.deletable as u64
             && tally.absent == 1
             && conflicts == usize::from(scenario.conflict)
             && tally.failed == conflicts as u64
             && throttled_then_deleted;
         all_as_described &= as_described;
-        say(
-            &mut out,
-            &format!(
-                "  {} users left in the simulator{}\n",
-                sim.user_count(),
-                if as_described {
-                    ""
-                } else {
-                    "  << NOT AS DESCRIBED"
-                }
-            ),
-        )?;
+        out.line(&format!(
+            "  {} left in the simulator{}\n",
+            plural(sim.user_count(), "user", "users"),
+            if as_described {
+                ""
+            } else {
+                "  << NOT AS DESCRIBED"
+            }
+        ));
     }
-    say(
-        &mut out,
-        if all_as_described {
-            "Every id ended as deleted, absent or a clear failure; throttled deletes waited and \
-             succeeded."
-        } else {
-            "Some vendor did not behave as described (see << above)."
-        },
-    )?;
-    Ok(if all_as_described {
-        RunEnd::AllDone
+    out.line(if all_as_described {
+        "Every id ended as deleted, absent or a clear failure; the throttled delete waited and \
+         succeeded, and the others waited behind it (\"waiting\" in their lines)."
     } else {
-        RunEnd::SomeFailed
-    })
-}
-
-fn say(out: &mut impl std::io::Write, text: &str) -> Result<(), UsageError> {
-    writeln!(out, "{text}").map_err(write_failed)
-}
-
-fn write_failed(e: std::io::Error) -> UsageError {
-    UsageError(format!("cannot write output: {e}"))
+        "Some vendor did not behave as described (see << above)."
+    });
+    if !out.flush() {
+        return Ok(RunEnd::OutputIncomplete);
+    }
+    Ok(RunEnd::from_success(all_as_described))
 }

@@ -1,92 +1,100 @@
-//! Where the ids come from: the command line, then a file or standard input, read lazily so
-//! a file of a million ids is never held in memory.
+//! Where the ids of `idp delete` come from: the command line (`-` meaning standard input),
+//! then `--from`. Every source is opened and checked before the first request; each distinct
+//! id is kept once; a line that cannot be an id is refused on its own and reading goes on.
 
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::collections::HashSet;
+use std::path::Path;
 
-use futures_util::stream::{self, Stream, StreamExt};
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, BufReader};
+use idp::Error;
 
-use crate::config::UsageError;
+use crate::exit::UsageError;
+use crate::lines::{Line, MAX_LINE_BYTES, Source};
 
-/// A read error met after the run started; reported at the end, never swallowed.
-#[derive(Debug, Clone, Default)]
-pub struct ReadFailure(Arc<Mutex<Option<String>>>);
-
-impl ReadFailure {
-    fn set(&self, message: String) {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(message);
-    }
-
-    /// The error, if reading stopped early.
-    pub fn get(&self) -> Option<String> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
+/// One entry of the input, in order.
+#[derive(Debug)]
+pub enum IdEntry {
+    /// An id to send (still to be checked by the vendor's rules).
+    Id(String),
+    /// A line refused while reading (not UTF-8, too long); nothing is sent for it.
+    Refused {
+        /// What the line looked like, shortened.
+        shown: String,
+        /// Why it was refused.
+        error: Error,
+    },
 }
 
-/// Opens the id sources; fails (as a usage error) only if the file cannot be opened.
-pub async fn id_stream(
-    positional: Vec<String>,
-    from: Option<&Path>,
-    failure: ReadFailure,
-) -> Result<impl Stream<Item = String> + Send + 'static, UsageError> {
-    let reader: Option<(PathBuf, Box<dyn AsyncBufRead + Send + Unpin>)> = match from {
-        None => None,
-        Some(path) if path == Path::new("-") => Some((
-            path.to_owned(),
-            Box::new(BufReader::new(tokio::io::stdin())),
-        )),
-        Some(path) => {
-            let file = tokio::fs::File::open(path)
-                .await
-                .map_err(|e| UsageError(format!("cannot open id file {}: {e}", path.display())))?;
-            Some((path.to_owned(), Box::new(BufReader::new(file))))
+/// The ids of a run.
+#[derive(Debug)]
+pub struct Ids {
+    /// Every distinct id (and refused line), in input order.
+    pub entries: Vec<IdEntry>,
+    /// How many repeated ids were dropped.
+    pub duplicates: usize,
+}
+
+/// Reads every id. Opening or reading a source fails as a usage error (nothing has been
+/// sent); so does an input with no id at all.
+pub fn read(positional: Vec<String>, from: Option<&Path>) -> Result<Ids, UsageError> {
+    let wants_stdin =
+        positional.iter().any(|id| id == "-") || from.is_some_and(|p| p == Path::new("-"));
+    let mut sources = Vec::new();
+    if wants_stdin {
+        sources.push(Source::open(Path::new("-"))?);
+    }
+    if let Some(path) = from.filter(|p| *p != Path::new("-")) {
+        sources.push(Source::open(path)?);
+    }
+    let mut ids = Ids {
+        entries: Vec::new(),
+        duplicates: 0,
+    };
+    let mut seen = HashSet::new();
+    let mut keep = |ids: &mut Ids, id: String| {
+        if seen.insert(id.clone()) {
+            ids.entries.push(IdEntry::Id(id));
+        } else {
+            ids.duplicates += 1;
         }
     };
-    let from_file = stream::unfold(reader, move |state| {
-        let failure = failure.clone();
-        async move {
-            let (path, mut reader) = state?;
-            let mut line = String::new();
-            loop {
-                line.clear();
-                match reader.read_line(&mut line).await {
-                    Ok(0) => return None,
-                    Ok(_) => {
-                        if let Some(id) = clean(&line) {
-                            return Some((id, Some((path, reader))));
-                        }
-                    }
-                    Err(e) => {
-                        failure.set(format!("reading ids from {} stopped: {e}", path.display()));
-                        return None;
-                    }
-                }
-            }
-        }
-    });
     // Ids typed on the command line are taken as given: an empty one fails validation
     // visibly instead of vanishing.
-    Ok(stream::iter(positional).chain(from_file.boxed()))
-}
-
-/// Trims an id; blank lines and `#` comments are skipped.
-fn clean(line: &str) -> Option<String> {
-    let id = line.trim();
-    (!id.is_empty() && !id.starts_with('#')).then(|| id.to_owned())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn comments_and_blanks_are_skipped_and_ids_trimmed() {
-        assert_eq!(clean("  42 \r\n"), Some("42".into()));
-        assert_eq!(clean("# offboarded 2026-11-23\n"), None);
-        assert_eq!(clean("   \n"), None);
+    for id in positional.into_iter().filter(|id| id != "-") {
+        keep(&mut ids, id);
     }
+    for mut source in sources {
+        let mut number = 0usize;
+        while let Some(line) = source.next_line()? {
+            number += 1;
+            let refuse = |shown: String, why: String| IdEntry::Refused {
+                shown,
+                error: Error::invalid_input(format!("{} line {number} {why}", source.name())),
+            };
+            match line {
+                Line::Text(text) => {
+                    let id = text.trim();
+                    if !id.is_empty() && !id.starts_with('#') {
+                        keep(&mut ids, id.to_owned());
+                    }
+                }
+                Line::NotUtf8(lossy) if lossy.trim_start().starts_with('#') => {}
+                Line::NotUtf8(lossy) => ids.entries.push(refuse(
+                    idp::text::truncate_for_message(lossy.trim()),
+                    "is not valid UTF-8".to_owned(),
+                )),
+                Line::TooLong(head) => ids.entries.push(refuse(
+                    head,
+                    format!("is longer than {MAX_LINE_BYTES} bytes"),
+                )),
+            }
+        }
+    }
+    if ids.entries.is_empty() {
+        return Err(UsageError(
+            "no user ids given: give them as arguments or with --from FILE (- for standard \
+             input)"
+                .to_owned(),
+        ));
+    }
+    Ok(ids)
 }

@@ -1,12 +1,11 @@
-//! What the tool prints per id and at the end.
+//! What `idp delete` prints per id and at the end.
 
-use std::io::Write;
 use std::time::Duration;
 
 use idp::{DeleteOutcome, DeleteReport, Error};
 use serde::Serialize;
 
-use crate::args::OutputFormat;
+use crate::out::escape;
 
 /// How one id ended, as printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,12 +16,13 @@ pub enum Outcome {
     Absent,
     /// Not deleted; see the error.
     Failed,
-    /// Dry run: valid, not sent.
+    /// Dry run: valid, not sent; or never started (interrupted, circuit breaker).
     Skipped,
 }
 
 impl Outcome {
-    fn as_str(self) -> &'static str {
+    /// The printed name.
+    pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Deleted => "deleted",
             Outcome::Absent => "absent",
@@ -38,6 +38,7 @@ pub struct Line<'a> {
     pub outcome: Outcome,
     pub attempts: u32,
     pub elapsed: Duration,
+    pub waited: Duration,
     pub error: Option<&'a Error>,
 }
 
@@ -54,8 +55,52 @@ impl<'a> Line<'a> {
             outcome,
             attempts: report.attempts,
             elapsed: report.elapsed,
+            waited: report.waited,
             error,
         }
+    }
+
+    /// A line for an id that was not sent (`Skipped`) or refused before sending (`Failed`).
+    pub fn unsent(user_id: &'a str, outcome: Outcome, error: Option<&'a Error>) -> Self {
+        Line {
+            user_id,
+            outcome,
+            attempts: 0,
+            elapsed: Duration::ZERO,
+            waited: Duration::ZERO,
+            error,
+        }
+    }
+
+    /// The line as text: outcome, id, attempts and time, and the error; control characters
+    /// in the id and the vendor's text escaped.
+    pub fn text(&self) -> String {
+        let attempts = match (self.attempts, self.error.and_then(Error::operation)) {
+            (0, Some(operation)) if self.error.is_some_and(|e| e.status().is_some()) => {
+                format!("not sent: the {operation} request failed")
+            }
+            (0, _) => "not sent".to_owned(),
+            (1, _) => "1 attempt".to_owned(),
+            (n, _) => format!("{n} attempts"),
+        };
+        let waited = if self.waited >= Duration::from_millis(100) {
+            format!(
+                ", {:.1} s of it waiting (throttled or paced)",
+                self.waited.as_secs_f64()
+            )
+        } else {
+            String::new()
+        };
+        let detail = match self.error {
+            Some(err) => format!("  {}", escape(&err.to_string())),
+            None => String::new(),
+        };
+        format!(
+            "{:<8} {}  ({attempts}, {} ms{waited}){detail}",
+            self.outcome.as_str(),
+            escape(self.user_id),
+            self.elapsed.as_millis()
+        )
     }
 }
 
@@ -66,10 +111,12 @@ pub struct Tally {
     pub absent: u64,
     pub failed: u64,
     pub skipped: u64,
+    pub duplicates: usize,
+    pub resumed: usize,
 }
 
 impl Tally {
-    fn add(&mut self, outcome: Outcome) {
+    pub fn add(&mut self, outcome: Outcome) {
         match outcome {
             Outcome::Deleted => self.deleted += 1,
             Outcome::Absent => self.absent += 1,
@@ -77,84 +124,37 @@ impl Tally {
             Outcome::Skipped => self.skipped += 1,
         }
     }
+
+    /// The text summary line.
+    pub fn summary(&self, provider: &str, elapsed: Duration) -> String {
+        let mut text = format!(
+            "{provider}: {} deleted, {} absent, {} failed, {} skipped",
+            self.deleted, self.absent, self.failed, self.skipped
+        );
+        if self.duplicates > 0 {
+            text.push_str(&format!(
+                ", {}",
+                plural(self.duplicates, "duplicate", "duplicates")
+            ));
+            text.push_str(" ignored");
+        }
+        if self.resumed > 0 {
+            text.push_str(&format!(
+                ", {} already done in the journal",
+                plural(self.resumed, "id", "ids")
+            ));
+        }
+        text.push_str(&format!(" in {:.1} s", elapsed.as_secs_f64()));
+        text
+    }
 }
 
-/// Writes each line as it comes and keeps the tally.
-pub struct Reporter<W: Write> {
-    out: W,
-    format: OutputFormat,
-    provider: &'static str,
-    pub tally: Tally,
-}
-
-impl<W: Write> Reporter<W> {
-    pub fn new(out: W, format: OutputFormat, provider: &'static str) -> Self {
-        Reporter {
-            out,
-            format,
-            provider,
-            tally: Tally::default(),
-        }
-    }
-
-    /// Prints one id's line and flushes it.
-    pub fn line(&mut self, line: &Line<'_>) -> std::io::Result<()> {
-        self.write_line(line)?;
-        // Scripts read lines as they finish.
-        self.out.flush()
-    }
-
-    /// Writes one id's line without flushing (a bulk run flushes whenever it would wait for
-    /// the next result: see `delete.rs`).
-    pub fn write_line(&mut self, line: &Line<'_>) -> std::io::Result<()> {
-        self.tally.add(line.outcome);
-        match self.format {
-            OutputFormat::Json => {
-                serde_json::to_writer(&mut self.out, &JsonLine::new(self.provider, line))?;
-                self.out.write_all(b"\n")?;
-            }
-            OutputFormat::Text => {
-                let attempts = match line.attempts {
-                    1 => "1 attempt".to_owned(),
-                    n => format!("{n} attempts"),
-                };
-                let detail = match line.error {
-                    Some(err) => format!("  {err}"),
-                    None => String::new(),
-                };
-                writeln!(
-                    self.out,
-                    "{:<8} {}  ({attempts}, {} ms){detail}",
-                    line.outcome.as_str(),
-                    line.user_id,
-                    line.elapsed.as_millis()
-                )?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Sends the lines written so far.
-    pub fn flush(&mut self) -> std::io::Result<()> {
-        self.out.flush()
-    }
-
-    /// Prints the summary (text output only: JSON output stays one object per line).
-    pub fn summary(&mut self, elapsed: Duration) -> std::io::Result<()> {
-        if self.format == OutputFormat::Text {
-            let t = self.tally;
-            writeln!(
-                self.out,
-                "{}: {} deleted, {} absent, {} failed, {} skipped in {:.1} s",
-                self.provider,
-                t.deleted,
-                t.absent,
-                t.failed,
-                t.skipped,
-                elapsed.as_secs_f64()
-            )?;
-        }
-        self.out.flush()
+/// `1 id`, `2 ids`.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
     }
 }
 
@@ -162,7 +162,7 @@ impl<W: Write> Reporter<W> {
 /// order, the order the output has always had (serde_json's sorted maps), so the bytes do not
 /// change; serialised straight from borrowed values, with no JSON tree built per id.
 #[derive(Serialize)]
-struct JsonLine<'a> {
+pub struct JsonLine<'a> {
     attempts: u32,
     elapsed_ms: u64,
     error: Option<JsonError<'a>>,
@@ -171,8 +171,9 @@ struct JsonLine<'a> {
     user_id: &'a str,
 }
 
+/// The error object of a JSON line (the same shape in every command).
 #[derive(Serialize)]
-struct JsonError<'a> {
+pub struct JsonError<'a> {
     code: Option<&'a str>,
     kind: &'static str,
     message: &'a str,
@@ -180,18 +181,24 @@ struct JsonError<'a> {
     status: Option<u16>,
 }
 
+impl<'a> JsonError<'a> {
+    pub fn of(err: &'a Error) -> Self {
+        JsonError {
+            code: err.code(),
+            kind: err.kind().as_str(),
+            message: err.message(),
+            request_id: err.request_id(),
+            status: err.status(),
+        }
+    }
+}
+
 impl<'a> JsonLine<'a> {
-    fn new(provider: &'a str, line: &'a Line<'a>) -> Self {
+    pub fn new(provider: &'a str, line: &'a Line<'a>) -> Self {
         JsonLine {
             attempts: line.attempts,
             elapsed_ms: u64::try_from(line.elapsed.as_millis()).unwrap_or(u64::MAX),
-            error: line.error.map(|err| JsonError {
-                code: err.code(),
-                kind: err.kind().as_str(),
-                message: err.message(),
-                request_id: err.request_id(),
-                status: err.status(),
-            }),
+            error: line.error.map(JsonError::of),
             outcome: line.outcome.as_str(),
             provider,
             user_id: line.user_id,
@@ -207,13 +214,9 @@ mod tests {
     use idp::ErrorKind;
 
     fn json_of(line: &Line<'_>) -> String {
-        let mut out = Vec::new();
-        Reporter::new(&mut out, OutputFormat::Json, "onelogin")
-            .line(line)
-            .unwrap();
-        let text = String::from_utf8(out).unwrap();
-        assert_eq!(text, format!("{}\n", json_value(line)));
-        text
+        let text = serde_json::to_string(&JsonLine::new("onelogin", line)).unwrap();
+        assert_eq!(text, json_value(line).to_string());
+        format!("{text}\n")
     }
 
     /// How the line was made before (a `serde_json::Value`, whose maps are sorted): the
@@ -245,6 +248,7 @@ mod tests {
             outcome: Outcome::Deleted,
             attempts: 1,
             elapsed: Duration::from_millis(7),
+            waited: Duration::ZERO,
             error: None,
         };
         assert_eq!(
@@ -252,7 +256,8 @@ mod tests {
             "{\"attempts\":1,\"elapsed_ms\":7,\"error\":null,\"outcome\":\"deleted\",\
              \"provider\":\"onelogin\",\"user_id\":\"42\"}\n"
         );
-        let err = Error::new(ErrorKind::Conflict, "onelogin", "say \"no\"\n")
+        let err = Error::new(ErrorKind::Conflict, "say \"no\"\n")
+            .with_vendor("onelogin")
             .with_status(409)
             .with_code("E1");
         let failed = Line {
@@ -260,6 +265,7 @@ mod tests {
             outcome: Outcome::Failed,
             attempts: 3,
             elapsed: Duration::from_millis(1500),
+            waited: Duration::ZERO,
             error: Some(&err),
         };
         assert_eq!(
@@ -267,6 +273,28 @@ mod tests {
             "{\"attempts\":3,\"elapsed_ms\":1500,\"error\":{\"code\":\"E1\",\"kind\":\"conflict\",\
              \"message\":\"say \\\"no\\\"\\n\",\"request_id\":null,\"status\":409},\
              \"outcome\":\"failed\",\"provider\":\"onelogin\",\"user_id\":\"4\\\"2\"}\n"
+        );
+    }
+
+    #[test]
+    fn text_lines_cannot_drive_the_terminal() {
+        let err = Error::new(ErrorKind::Server, "boom\u{1b}[2J\rdeleted  fake");
+        let line = Line::unsent("u\u{1b}[31m1", Outcome::Failed, Some(&err));
+        let text = line.text();
+        assert!(!text.contains('\u{1b}') && !text.contains('\r'), "{text:?}");
+    }
+
+    #[test]
+    fn summary_wording() {
+        let tally = Tally {
+            deleted: 1,
+            duplicates: 1,
+            ..Tally::default()
+        };
+        let text = tally.summary("onelogin", Duration::from_millis(1500));
+        assert_eq!(
+            text,
+            "onelogin: 1 deleted, 0 absent, 0 failed, 0 skipped, 1 duplicate ignored in 1.5 s"
         );
     }
 }

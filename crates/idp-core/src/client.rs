@@ -4,6 +4,7 @@ use std::future::Future;
 
 use crate::error::Error;
 use crate::outcome::Receipt;
+use crate::transport::Transport;
 
 /// A client that can delete a user in one vendor's platform.
 ///
@@ -21,4 +22,19 @@ pub trait UserDeleter: Send + Sync {
     /// Deletes one user. Retries, back-off and re-authentication happen inside; the result is
     /// final.
     fn delete_user(&self, user_id: &str) -> impl Future<Output = Result<Receipt, Error>> + Send;
+
+    /// Proves that the configuration works with one read-only call (a token request, a
+    /// login, a one-item list): what a dry run checks. A refused credential is an
+    /// [`ErrorKind::Unauthenticated`](crate::ErrorKind::Unauthenticated) or
+    /// [`ErrorKind::PermissionDenied`](crate::ErrorKind::PermissionDenied) error.
+    fn check_access(&self) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Ends a run: logs out a session token where the vendor has one (the Control Room).
+    /// Best effort; the default does nothing.
+    fn close(&self) -> impl Future<Output = Result<(), Error>> + Send {
+        async { Ok(()) }
+    }
+
+    /// The client's transport (its pacer, gate and options), for progress reports.
+    fn transport(&self) -> &Transport;
 }

@@ -14,6 +14,9 @@ pub struct Receipt {
     pub attempts: u32,
     /// The vendor's request id of the successful answer, if any.
     pub request_id: Option<String>,
+    /// How long the call waited before sending (behind the back-off gate, for the pacer, in
+    /// back-off between attempts).
+    pub waited: Duration,
 }
 
 impl Receipt {
@@ -22,7 +25,14 @@ impl Receipt {
         Receipt {
             attempts,
             request_id,
+            waited: Duration::ZERO,
         }
+    }
+
+    /// Sets how long the call waited.
+    pub fn with_waited(mut self, waited: Duration) -> Self {
+        self.waited = waited;
+        self
     }
 }
 
@@ -77,20 +87,23 @@ pub struct DeleteReport {
     pub attempts: u32,
     /// Wall time from the start of this id's delete to its end, waits included.
     pub elapsed: Duration,
+    /// How much of it was spent waiting (throttled, paced, backing off) before a request.
+    pub waited: Duration,
 }
 
 impl DeleteReport {
     /// Builds the report of one delete from the vendor client's strict result.
     pub fn new(user_id: String, result: Result<Receipt, Error>, elapsed: Duration) -> Self {
-        let attempts = match &result {
-            Ok(receipt) => receipt.attempts,
-            Err(err) => err.attempts(),
+        let (attempts, waited) = match &result {
+            Ok(receipt) => (receipt.attempts, receipt.waited),
+            Err(err) => (err.attempts(), Duration::ZERO),
         };
         DeleteReport {
             user_id,
             outcome: DeleteOutcome::from_result(result),
             attempts,
             elapsed,
+            waited,
         }
     }
 
@@ -106,12 +119,12 @@ mod tests {
 
     #[test]
     fn not_found_is_absent_and_other_errors_stay() {
-        let absent = Err(Error::new(ErrorKind::NotFound, "x", "gone").with_attempts(2));
+        let absent = Err(Error::new(ErrorKind::NotFound, "gone").with_attempts(2));
         let report = DeleteReport::new("7".into(), absent, Duration::ZERO);
         assert!(matches!(report.outcome, Ok(DeleteOutcome::Absent)));
         assert_eq!(report.attempts, 2);
 
-        let conflict = Err(Error::new(ErrorKind::Conflict, "x", "enabled"));
+        let conflict = Err(Error::new(ErrorKind::Conflict, "enabled"));
         let report = DeleteReport::new("7".into(), conflict, Duration::ZERO);
         assert!(report.is_failure());
 

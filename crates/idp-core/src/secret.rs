@@ -4,10 +4,10 @@ use std::fmt;
 
 use secrecy::{ExposeSecret, SecretString};
 
-/// A credential (token, key, password, private key). Its `Debug` and `Display` print
-/// `[REDACTED]`, never the value; the value is wiped from memory when dropped (by `secrecy`).
-///
-/// Read it only where it is sent to its own vendor, with [`Secret::expose`].
+/// A credential (token, key, password, private key). Its `Debug` prints `Secret([REDACTED])`
+/// and it has no `Display`, so `format!("Bearer {token}")` does not compile: the value is read
+/// only by an explicit [`Secret::expose`], where it is put on the wire to its own vendor or into
+/// a signature. The value is wiped from memory when dropped (by `secrecy`).
 #[derive(Clone)]
 pub struct Secret(SecretString);
 
@@ -23,14 +23,9 @@ impl Secret {
         self.0.expose_secret()
     }
 
-    /// Whether the credential is the empty string (a misconfiguration).
-    pub fn is_empty(&self) -> bool {
-        self.expose().is_empty()
-    }
-
-    /// Reads a credential from an environment variable; `None` when unset or not UTF-8.
-    pub fn from_env(variable: &str) -> Option<Secret> {
-        std::env::var(variable).ok().map(Secret::new)
+    /// Whether the credential is empty or only whitespace (a misconfiguration).
+    pub fn is_blank(&self) -> bool {
+        self.expose().trim().is_empty()
     }
 }
 
@@ -52,12 +47,6 @@ impl fmt::Debug for Secret {
     }
 }
 
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[REDACTED]")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,8 +55,8 @@ mod tests {
     fn never_prints_the_value() {
         let secret = Secret::new("hunter2-canary");
         assert_eq!(format!("{secret:?}"), "Secret([REDACTED])");
-        assert_eq!(format!("{secret}"), "[REDACTED]");
         assert_eq!(format!("{secret:#?}"), "Secret([REDACTED])");
         assert_eq!(secret.expose(), "hunter2-canary");
+        assert!(Secret::new(" \n").is_blank());
     }
 }

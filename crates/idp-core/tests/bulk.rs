@@ -1,6 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The bulk helper: bounded concurrency, one report per id, absent distinguished from deleted.
 
+mod support;
+
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,10 +13,20 @@ use idp_core::{DeleteOutcome, Error, ErrorKind, Receipt, UserDeleter, delete_man
 
 /// A deleter that records its peak concurrency; ids starting with `gone` are absent and ids
 /// starting with `bad` fail.
-#[derive(Default)]
 struct Counting {
     running: AtomicUsize,
     peak: AtomicUsize,
+    transport: idp_core::Transport,
+}
+
+impl Default for Counting {
+    fn default() -> Self {
+        Counting {
+            running: AtomicUsize::new(0),
+            peak: AtomicUsize::new(0),
+            transport: support::transport(idp_core::TransportOptions::default()),
+        }
+    }
 }
 
 impl UserDeleter for Counting {
@@ -32,12 +44,20 @@ impl UserDeleter for Counting {
         tokio::time::sleep(Duration::from_millis(2)).await;
         self.running.fetch_sub(1, Ordering::SeqCst);
         if user_id.starts_with("gone") {
-            Err(Error::new(ErrorKind::NotFound, "counting", "no such user").with_attempts(1))
+            Err(Error::new(ErrorKind::NotFound, "no such user").with_attempts(1))
         } else if user_id.starts_with("bad") {
-            Err(Error::new(ErrorKind::Conflict, "counting", "enabled").with_attempts(1))
+            Err(Error::new(ErrorKind::Conflict, "enabled").with_attempts(1))
         } else {
             Ok(Receipt::new(1, None))
         }
+    }
+
+    async fn check_access(&self) -> Result<(), Error> {
+        Ok(())
+    }
+
+    fn transport(&self) -> &idp_core::Transport {
+        &self.transport
     }
 }
 

@@ -6,8 +6,9 @@ mod support;
 use std::time::{Duration, Instant};
 
 use httpmock::prelude::*;
-use idp_core::{Clock, ManualClock, RetryPolicy, TransportOptions};
-use support::{delete, manual_options, transport};
+use idp_core::transport::Clock;
+use idp_core::{RetryPolicy, TransportOptions};
+use support::{ManualClock, delete, manual_options, transport};
 
 #[tokio::test]
 async fn a_429_makes_the_next_request_wait_for_retry_after() {
@@ -84,4 +85,59 @@ async fn concurrent_requests_wait_behind_a_real_retry_after() {
     // The second request was held until the one-second window had passed.
     assert!(second_done >= Duration::from_secs(1), "{second_done:?}");
     slow_ok.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn a_503_with_retry_after_holds_back_the_other_requests_too() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path("/busy");
+            then.status(503).header("retry-after", "5");
+        })
+        .await;
+    let other = server
+        .mock_async(|when, then| {
+            when.path("/other");
+            then.status(200);
+        })
+        .await;
+    let clock = ManualClock::default();
+    let transport = transport(manual_options(&clock).with_retry(RetryPolicy::none()));
+
+    delete(&transport, &server.url("/busy")).await.unwrap_err();
+    delete(&transport, &server.url("/other")).await.unwrap();
+
+    assert_eq!(clock.sleeps(), vec![Duration::from_secs(5)]);
+    other.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn requests_behind_a_block_past_the_ceiling_fail_without_sending() {
+    let server = MockServer::start_async().await;
+    let blocked = server
+        .mock_async(|when, then| {
+            when.path("/u");
+            then.status(429).header("retry-after", "900");
+        })
+        .await;
+    let clock = ManualClock::default();
+    let transport = transport(manual_options(&clock));
+
+    let first = delete(&transport, &server.url("/u")).await.unwrap_err();
+    assert_eq!(first.attempts(), 1);
+    let mut later = Vec::new();
+    for _ in 0..50 {
+        later.push(delete(&transport, &server.url("/u")).await.unwrap_err());
+    }
+
+    blocked.assert_calls_async(1).await;
+    for err in later {
+        assert_eq!(err.kind(), idp_core::ErrorKind::RateLimited);
+        assert_eq!(err.attempts(), 0);
+    }
+    // After the announced block the gate opens again.
+    clock.advance(Duration::from_secs(901));
+    delete(&transport, &server.url("/u")).await.unwrap_err();
+    blocked.assert_calls_async(2).await;
 }

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use httpmock::prelude::*;
-use idp_core::{ErrorKind, ManualClock, RetryPolicy, TransportOptions};
-use support::{delete, manual_options, transport};
+use idp_core::{ErrorKind, RetryPolicy, TransportOptions};
+use support::{ManualClock, delete, manual_options, transport};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -90,10 +90,7 @@ async fn a_200_mb_body_is_capped() {
     let sent = transport
         .send(
             "get",
-            |_| {
-                let request = transport.http().get(&url);
-                async move { Ok(request) }
-            },
+            |_| Ok(transport.http().get(&url)),
             |response| Ok((response.body.len(), response.truncated)),
         )
         .await
@@ -177,6 +174,55 @@ async fn a_refused_connection_is_a_transport_error() {
     .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transport);
     assert!(err.message().contains("could not connect"), "{err}");
+    // The cause, not just "client error (Connect)".
+    assert!(err.message().contains("Connection refused"), "{err}");
+    assert!(format!("{err:?}").contains("Caused by"), "{err:?}");
+}
+
+#[tokio::test]
+async fn absurd_wait_hints_never_panic() {
+    let server = MockServer::start_async().await;
+    for (path, status) in [("/nf", 404u16), ("/tm", 429), ("/un", 503)] {
+        server
+            .mock_async(|when, then| {
+                when.path(path);
+                then.status(status)
+                    .header("retry-after-ms", "1e23")
+                    .header("retry-after", "99999999999999999999");
+            })
+            .await;
+    }
+    let clock = ManualClock::default();
+    let transport = transport(manual_options(&clock));
+    for path in ["/nf", "/tm", "/un"] {
+        let err = delete(&transport, &server.url(path)).await.unwrap_err();
+        assert!(err.attempts() <= 1, "{path}: {err}");
+    }
+    assert!(clock.sleeps().is_empty());
+}
+
+#[tokio::test]
+async fn credentials_echoed_by_a_server_are_scrubbed_from_every_error_field() {
+    let canary = "canary-secret-4d1f";
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path("/echo");
+            then.status(400)
+                .header("x-request-id", canary)
+                .header("x-code", format!("E.{canary}"))
+                .body(format!("your token {canary} is bad"));
+        })
+        .await;
+    let clock = ManualClock::default();
+    let transport = transport(manual_options(&clock));
+    transport.scrubber().add(&idp_core::Secret::new(canary));
+
+    let err = delete(&transport, &server.url("/echo")).await.unwrap_err();
+
+    let printed = format!("{err} {err:?} {:?} {:?}", err.code(), err.request_id());
+    assert!(!printed.contains(canary), "{printed}");
+    assert!(err.message().contains("[REDACTED]"), "{err}");
 }
 
 #[tokio::test]
@@ -226,15 +272,79 @@ async fn html_error_pages_give_a_clean_protocol_error() {
     let err = transport
         .send(
             "delete_user",
-            |_| {
-                let request = transport.http().delete(server.url("/u"));
-                async move { Ok(request) }
-            },
-            |response| response.json::<serde_json::Value>(support::VENDOR),
+            |_| Ok(transport.http().delete(server.url("/u"))),
+            |response| response.json::<serde_json::Value>(),
         )
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Protocol);
     assert!(err.message().contains("text/html"), "{err}");
     assert!(err.message().contains("502 Bad Gateway"), "{err}");
+}
+
+#[tokio::test]
+async fn an_interrupt_ends_the_back_off_and_starts_no_new_attempt() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.path("/u");
+            then.status(503);
+        })
+        .await;
+    let interrupt = idp_core::Interrupt::new();
+    let options = TransportOptions::default()
+        .with_retry(RetryPolicy::default().with_initial_backoff(Duration::from_secs(600)))
+        .with_interrupt(interrupt.clone());
+    let transport = transport(options);
+    let url = server.url("/u");
+    let call = delete(&transport, &url);
+    let stop = async {
+        while mock.calls_async().await == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        interrupt.request();
+    };
+
+    let (result, ()) =
+        tokio::time::timeout(Duration::from_secs(30), async { tokio::join!(call, stop) })
+            .await
+            .expect("the interrupt ended the 10-minute back-off");
+
+    let err = result.unwrap_err();
+    assert_eq!(err.attempts(), 1);
+    assert!(err.message().contains("interrupted"), "{err}");
+    let after = delete(&transport, &url).await.unwrap_err();
+    assert_eq!(after.kind(), ErrorKind::Interrupted);
+    assert_eq!(after.attempts(), 0);
+    mock.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn a_credential_cut_by_a_message_clip_leaves_no_part_behind() {
+    let canary = "canary-token-0123456789abcdefghijklmnopqrstuvwxyz";
+    // The test vendor quotes the whole body; a describe_body clip at 120 characters would cut
+    // the canary in half if the body were not scrubbed before parsing.
+    let body = format!("{}{canary}", "x".repeat(100));
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.path("/ok");
+            then.status(200).body(body.as_str());
+        })
+        .await;
+    let clock = ManualClock::default();
+    let transport = transport(manual_options(&clock));
+    transport.scrubber().add(&idp_core::Secret::new(canary));
+
+    let err = transport
+        .send(
+            "delete_user",
+            |_| Ok(transport.http().delete(server.url("/ok"))),
+            |response| Err::<(), _>(response.unconfirmed_success("the delete")),
+        )
+        .await
+        .unwrap_err();
+
+    let printed = format!("{err} {err:?}");
+    assert!(!printed.contains(&canary[..12]), "{printed}");
 }

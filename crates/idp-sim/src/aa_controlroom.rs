@@ -2,6 +2,7 @@
 //! `DELETE /v1/usermanagement/users/{id}` (and the same under `/v2`).
 
 use std::collections::HashMap;
+use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,10 +12,12 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
-use crate::error::SimError;
+use crate::answer::Answer;
+use crate::behaviour::{Behaviour, Created};
 use crate::fault::Fault;
 use crate::ids::{IntUsers, parse_id};
-use crate::server::{Answer, LOOPBACK, Request, Server, Vendor, bind};
+use crate::request::Request;
+use crate::sim::Sim;
 use crate::util::{decode_segment, lock, random_alnum, random_hex, rfc3339_seconds, uuid};
 
 /// About what a Control Room gives a token.
@@ -39,10 +42,9 @@ const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(20 * 60);
 ///   [`AaControlRoomSim::add_user_in_use`] gets 409.
 /// - [`AaControlRoomSim::add_user`] uses the argument as the id when it is a free positive
 ///   integer; otherwise it assigns the next free id and uses the argument as the username.
-#[derive(Debug)]
-pub struct AaControlRoomSim {
-    server: Server<AaControlRoom>,
-}
+/// - Variables ([`AaControlRoomSim::env`]): `AA_CONTROL_ROOM_URL`, `AA_USERNAME` and
+///   `AA_API_KEY` (API-key login); [`AaControlRoomSim::env_password`] the password login's.
+pub type AaControlRoomSim = Sim<AaControlRoom>;
 
 struct AaUser {
     username: String,
@@ -61,7 +63,9 @@ struct Tokens {
     lifetime: Duration,
 }
 
-pub(crate) struct AaControlRoom {
+/// An Automation Anywhere Control Room's state and behaviour in a [`Sim`]: use
+/// [`AaControlRoomSim`].
+pub struct AaControlRoom {
     base_url: String,
     username: String,
     password: String,
@@ -72,46 +76,19 @@ pub(crate) struct AaControlRoom {
     tokens_issued: AtomicUsize,
 }
 
-impl AaControlRoomSim {
-    /// Starts on a free loopback port.
-    pub async fn start() -> Result<AaControlRoomSim, SimError> {
-        AaControlRoomSim::start_on(LOOPBACK).await
+impl fmt::Debug for AaControlRoom {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AaControlRoom")
+            .field("username", &self.username)
+            .field("users", &lock(&self.users).len())
+            .finish_non_exhaustive()
     }
+}
 
-    /// Starts on `addr` (port 0 for a free one).
-    pub async fn start_on(addr: SocketAddr) -> Result<AaControlRoomSim, SimError> {
-        let (listener, local) = bind(addr).await?;
-        let vendor = AaControlRoom {
-            base_url: format!("http://{local}"),
-            username: "offboarding-bot".to_owned(),
-            password: random_alnum(24),
-            api_key: random_alnum(40),
-            users: Mutex::new(IntUsers::new(101)),
-            tokens: Mutex::new(Tokens {
-                valid: HashMap::new(),
-                lifetime: DEFAULT_TOKEN_LIFETIME,
-            }),
-            logins: AtomicUsize::new(0),
-            tokens_issued: AtomicUsize::new(0),
-        };
-        Ok(AaControlRoomSim {
-            server: Server::spawn(listener, local, vendor),
-        })
-    }
-
-    /// `AA_CONTROL_ROOM_URL`, `AA_USERNAME` and `AA_API_KEY` (API-key login).
-    pub fn env(&self) -> Vec<(&'static str, String)> {
-        let v = self.server.vendor();
-        vec![
-            ("AA_CONTROL_ROOM_URL", v.base_url.clone()),
-            ("AA_USERNAME", v.username.clone()),
-            ("AA_API_KEY", v.api_key.clone()),
-        ]
-    }
-
+impl Sim<AaControlRoom> {
     /// `AA_CONTROL_ROOM_URL`, `AA_USERNAME` and `AA_PASSWORD` (password login).
     pub fn env_password(&self) -> Vec<(&'static str, String)> {
-        let v = self.server.vendor();
+        let v = self.state();
         vec![
             ("AA_CONTROL_ROOM_URL", v.base_url.clone()),
             ("AA_USERNAME", v.username.clone()),
@@ -128,22 +105,22 @@ impl AaControlRoomSim {
 
     /// The username that may log in.
     pub fn username(&self) -> &str {
-        &self.server.vendor().username
+        &self.state().username
     }
 
     /// Its password.
     pub fn password(&self) -> &str {
-        &self.server.vendor().password
+        &self.state().password
     }
 
     /// Its API key.
     pub fn api_key(&self) -> &str {
-        &self.server.vendor().api_key
+        &self.state().api_key
     }
 
     /// Seeds a user that exists but cannot be deleted (409 Conflict); returns its id.
     pub fn add_user_in_use(&self, id: &str) -> String {
-        self.server.vendor().insert_user(id, true)
+        self.state().insert_user(id, true)
     }
 
     /// Marks a user as in use (409 on delete) or not; `false` when there is no such user.
@@ -151,7 +128,7 @@ impl AaControlRoomSim {
         let Some(id) = parse_id(id) else {
             return false;
         };
-        match lock(&self.server.vendor().users).get_mut(id) {
+        match lock(&self.state().users).get_mut(id) {
             Some(user) => {
                 user.in_use = in_use;
                 true
@@ -162,17 +139,17 @@ impl AaControlRoomSim {
 
     /// Makes every token issued so far invalid: the next delete with one gets 401.
     pub fn expire_tokens(&self) {
-        lock(&self.server.vendor().tokens).valid.clear();
+        lock(&self.state().tokens).valid.clear();
     }
 
     /// Sets how long tokens stay valid after they are issued (default 20 minutes).
     pub fn set_token_lifetime(&self, lifetime: Duration) {
-        lock(&self.server.vendor().tokens).lifetime = lifetime;
+        lock(&self.state().tokens).lifetime = lifetime;
     }
 
     /// How many login requests arrived (refused and faulted ones included).
     pub fn logins(&self) -> usize {
-        self.server.vendor().logins.load(Ordering::Relaxed)
+        self.state().logins.load(Ordering::Relaxed)
     }
 
     /// The same as [`AaControlRoomSim::logins`] (a login is the token request).
@@ -182,11 +159,9 @@ impl AaControlRoomSim {
 
     /// How many tokens were issued (logins and renewals).
     pub fn tokens_issued(&self) -> usize {
-        self.server.vendor().tokens_issued.load(Ordering::Relaxed)
+        self.state().tokens_issued.load(Ordering::Relaxed)
     }
 }
-
-crate::api::common_api!(AaControlRoomSim, "aa-controlroom");
 
 fn error(status: u16, code: &str, details: Value, message: &str) -> Answer {
     Answer::json(
@@ -472,9 +447,36 @@ fn record(id: u64, user: &AaUser) -> Value {
     })
 }
 
-impl Vendor for AaControlRoom {
+impl Behaviour for AaControlRoom {
+    const NAME: &'static str = "aa-controlroom";
+
+    async fn create(local: SocketAddr) -> Created<AaControlRoom> {
+        let vendor = AaControlRoom {
+            base_url: format!("http://{local}"),
+            username: "offboarding-bot".to_owned(),
+            password: random_alnum(24),
+            api_key: random_alnum(40),
+            users: Mutex::new(IntUsers::new(101)),
+            tokens: Mutex::new(Tokens {
+                valid: HashMap::new(),
+                lifetime: DEFAULT_TOKEN_LIFETIME,
+            }),
+            logins: AtomicUsize::new(0),
+            tokens_issued: AtomicUsize::new(0),
+        };
+        Ok((vendor, None))
+    }
+
     fn base_url(&self) -> String {
         self.base_url.clone()
+    }
+
+    fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AA_CONTROL_ROOM_URL", self.base_url.clone()),
+            ("AA_USERNAME", self.username.clone()),
+            ("AA_API_KEY", self.api_key.clone()),
+        ]
     }
 
     fn is_delete(&self, request: &Request) -> bool {

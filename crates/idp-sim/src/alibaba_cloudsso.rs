@@ -2,6 +2,7 @@
 //! HMAC-SHA1 (`SignatureVersion=1.0`).
 
 use std::collections::{HashMap, HashSet};
+use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
@@ -11,9 +12,13 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::json;
 use sha1::{Digest, Sha1};
 
+use crate::answer::Answer;
+use crate::behaviour::{Behaviour, Created};
 use crate::error::SimError;
 use crate::fault::Fault;
-use crate::server::{Answer, LOOPBACK, Request, Server, Vendor, bind};
+use crate::request::Request;
+use crate::server::LOOPBACK;
+use crate::sim::Sim;
 use crate::util::{lock, random_alnum, random_lower_alnum, upper_uuid};
 
 const VERSION: &str = "2021-05-15";
@@ -78,17 +83,19 @@ impl Blocker {
 /// - Every answer has a `RequestId` in its body and an `x-acs-request-id` header; errors are
 ///   `{"RequestId","HostId","Code","Message","Recommend"}`.
 /// - User ids are any string; generated ones look like `u-00q8wbq42wiltcrk4mkb`.
-#[derive(Debug)]
-pub struct AlibabaCloudSsoSim {
-    server: Server<AlibabaCloudSso>,
-}
+/// - Variables ([`AlibabaCloudSsoSim::env`]): `ALIBABA_CLOUD_ACCESS_KEY_ID`,
+///   `ALIBABA_CLOUD_ACCESS_KEY_SECRET`, `ALIBABA_CLOUD_CLOUDSSO_DIRECTORY_ID`,
+///   `ALIBABA_CLOUD_CLOUDSSO_ENDPOINT`, and `ALIBABA_CLOUD_SECURITY_TOKEN` when started with
+///   STS credentials.
+pub type AlibabaCloudSsoSim = Sim<AlibabaCloudSso>;
 
 struct Sts {
     token: String,
     expired: bool,
 }
 
-pub(crate) struct AlibabaCloudSso {
+/// Alibaba Cloud CloudSSO's state and behaviour in a [`Sim`]: use [`AlibabaCloudSsoSim`].
+pub struct AlibabaCloudSso {
     base_url: String,
     access_key_id: String,
     access_key_secret: String,
@@ -98,30 +105,19 @@ pub(crate) struct AlibabaCloudSso {
     nonces: Mutex<HashMap<String, Instant>>,
 }
 
-impl AlibabaCloudSsoSim {
-    /// Starts on a free loopback port with a long-term AccessKey pair.
-    pub async fn start() -> Result<AlibabaCloudSsoSim, SimError> {
-        AlibabaCloudSsoSim::start_on(LOOPBACK).await
+impl fmt::Debug for AlibabaCloudSso {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AlibabaCloudSso")
+            .field("directory_id", &self.directory_id)
+            .field("sts", &self.sts.is_some())
+            .field("users", &lock(&self.users).len())
+            .finish_non_exhaustive()
     }
+}
 
-    /// Starts on `addr` (port 0 for a free one) with a long-term AccessKey pair.
-    pub async fn start_on(addr: SocketAddr) -> Result<AlibabaCloudSsoSim, SimError> {
-        AlibabaCloudSsoSim::launch(addr, false).await
-    }
-
-    /// Starts on a free loopback port with temporary STS credentials: every request must
-    /// carry the `SecurityToken` (given in `ALIBABA_CLOUD_SECURITY_TOKEN`).
-    pub async fn start_sts() -> Result<AlibabaCloudSsoSim, SimError> {
-        AlibabaCloudSsoSim::launch(LOOPBACK, true).await
-    }
-
-    /// [`AlibabaCloudSsoSim::start_sts`] on `addr`.
-    pub async fn start_sts_on(addr: SocketAddr) -> Result<AlibabaCloudSsoSim, SimError> {
-        AlibabaCloudSsoSim::launch(addr, true).await
-    }
-
-    async fn launch(addr: SocketAddr, sts: bool) -> Result<AlibabaCloudSsoSim, SimError> {
-        let (listener, local) = bind(addr).await?;
+impl AlibabaCloudSso {
+    /// Fresh credentials (temporary STS ones when `sts`) for a server on `local`.
+    fn new(local: SocketAddr, sts: bool) -> AlibabaCloudSso {
         let (access_key_id, sts) = if sts {
             // Real STS tokens are long base64 text, with `+`, `/` and `=` in them.
             let mut raw = vec![0u8; 240];
@@ -137,7 +133,7 @@ impl AlibabaCloudSsoSim {
         } else {
             (format!("LTAI5t{}", random_alnum(18)), None)
         };
-        let vendor = AlibabaCloudSso {
+        AlibabaCloudSso {
             base_url: format!("http://{local}"),
             access_key_id,
             access_key_secret: random_alnum(30),
@@ -145,63 +141,50 @@ impl AlibabaCloudSsoSim {
             sts,
             users: Mutex::new(HashMap::new()),
             nonces: Mutex::new(HashMap::new()),
-        };
-        Ok(AlibabaCloudSsoSim {
-            server: Server::spawn(listener, local, vendor),
-        })
+        }
+    }
+}
+
+impl Sim<AlibabaCloudSso> {
+    /// Starts on a free loopback port with temporary STS credentials: every request must
+    /// carry the `SecurityToken` (given in `ALIBABA_CLOUD_SECURITY_TOKEN`).
+    /// ([`AlibabaCloudSsoSim::start`] uses a long-term AccessKey pair.)
+    pub async fn start_sts() -> Result<AlibabaCloudSsoSim, SimError> {
+        AlibabaCloudSsoSim::start_sts_on(LOOPBACK).await
     }
 
-    /// `ALIBABA_CLOUD_ACCESS_KEY_ID`, `ALIBABA_CLOUD_ACCESS_KEY_SECRET`,
-    /// `ALIBABA_CLOUD_CLOUDSSO_DIRECTORY_ID`, `ALIBABA_CLOUD_CLOUDSSO_ENDPOINT`, and
-    /// `ALIBABA_CLOUD_SECURITY_TOKEN` when started with STS credentials.
-    pub fn env(&self) -> Vec<(&'static str, String)> {
-        let v = self.server.vendor();
-        let mut env = vec![
-            ("ALIBABA_CLOUD_ACCESS_KEY_ID", v.access_key_id.clone()),
-            (
-                "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-                v.access_key_secret.clone(),
-            ),
-            (
-                "ALIBABA_CLOUD_CLOUDSSO_DIRECTORY_ID",
-                v.directory_id.clone(),
-            ),
-            ("ALIBABA_CLOUD_CLOUDSSO_ENDPOINT", v.base_url.clone()),
-        ];
-        if let Some(sts) = &v.sts {
-            env.push(("ALIBABA_CLOUD_SECURITY_TOKEN", lock(sts).token.clone()));
-        }
-        env
+    /// [`AlibabaCloudSsoSim::start_sts`] on `addr`.
+    pub async fn start_sts_on(addr: SocketAddr) -> Result<AlibabaCloudSsoSim, SimError> {
+        Sim::launch(addr, |local| async move {
+            Ok((AlibabaCloudSso::new(local, true), None))
+        })
+        .await
     }
 
     /// The AccessKey id.
     pub fn access_key_id(&self) -> &str {
-        &self.server.vendor().access_key_id
+        &self.state().access_key_id
     }
 
     /// The AccessKey secret.
     pub fn access_key_secret(&self) -> &str {
-        &self.server.vendor().access_key_secret
+        &self.state().access_key_secret
     }
 
     /// The STS security token, when started with [`AlibabaCloudSsoSim::start_sts`].
     pub fn security_token(&self) -> Option<String> {
-        self.server
-            .vendor()
-            .sts
-            .as_ref()
-            .map(|sts| lock(sts).token.clone())
+        self.state().sts.as_ref().map(|sts| lock(sts).token.clone())
     }
 
     /// The directory id.
     pub fn directory_id(&self) -> &str {
-        &self.server.vendor().directory_id
+        &self.state().directory_id
     }
 
     /// Makes the STS security token expired (`InvalidSecurityToken.Expired`); no effect
     /// without STS credentials.
     pub fn expire_security_token(&self) {
-        if let Some(sts) = &self.server.vendor().sts {
+        if let Some(sts) = &self.state().sts {
             lock(sts).expired = true;
         }
     }
@@ -215,13 +198,13 @@ impl AlibabaCloudSsoSim {
         } else {
             id.to_owned()
         };
-        lock(&self.server.vendor().users).insert(id.clone(), blockers.to_vec());
+        lock(&self.state().users).insert(id.clone(), blockers.to_vec());
         id
     }
 
     /// Removes a user's blockers (it becomes deletable); `false` when there is no such user.
     pub fn clear_blockers(&self, id: &str) -> bool {
-        match lock(&self.server.vendor().users).get_mut(id) {
+        match lock(&self.state().users).get_mut(id) {
             Some(blockers) => {
                 blockers.clear();
                 true
@@ -230,8 +213,6 @@ impl AlibabaCloudSsoSim {
         }
     }
 }
-
-crate::api::common_api!(AlibabaCloudSsoSim, "alibaba-cloudsso");
 
 /// RFC 3986 percent-encoding: only `A-Z a-z 0-9 - _ . ~` stay; hex digits upper case.
 fn encode(text: &str) -> String {
@@ -567,9 +548,35 @@ impl AlibabaCloudSso {
     }
 }
 
-impl Vendor for AlibabaCloudSso {
+impl Behaviour for AlibabaCloudSso {
+    const NAME: &'static str = "alibaba-cloudsso";
+
+    /// A long-term AccessKey pair.
+    async fn create(local: SocketAddr) -> Created<AlibabaCloudSso> {
+        Ok((AlibabaCloudSso::new(local, false), None))
+    }
+
     fn base_url(&self) -> String {
         self.base_url.clone()
+    }
+
+    fn env(&self) -> Vec<(&'static str, String)> {
+        let mut env = vec![
+            ("ALIBABA_CLOUD_ACCESS_KEY_ID", self.access_key_id.clone()),
+            (
+                "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+                self.access_key_secret.clone(),
+            ),
+            (
+                "ALIBABA_CLOUD_CLOUDSSO_DIRECTORY_ID",
+                self.directory_id.clone(),
+            ),
+            ("ALIBABA_CLOUD_CLOUDSSO_ENDPOINT", self.base_url.clone()),
+        ];
+        if let Some(sts) = &self.sts {
+            env.push(("ALIBABA_CLOUD_SECURITY_TOKEN", lock(sts).token.clone()));
+        }
+        env
     }
 
     fn is_delete(&self, request: &Request) -> bool {

@@ -2,14 +2,17 @@
 //! `DELETE {base}/accounts/{account_id}/access/users/{user_id}`.
 
 use std::collections::HashSet;
+use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Mutex;
 
 use serde_json::{Value, json};
 
-use crate::error::SimError;
+use crate::answer::Answer;
+use crate::behaviour::{Behaviour, Created};
 use crate::fault::Fault;
-use crate::server::{Answer, LOOPBACK, Request, Server, Vendor, bind};
+use crate::request::Request;
+use crate::sim::Sim;
 use crate::util::{decode_segment, lock, random_hex, segments_after, uuid};
 
 /// Where the API lives under the server, as on `api.cloudflare.com`.
@@ -26,12 +29,13 @@ const PREFIX: &str = "/client/v4";
 ///   `cf-ray` header.
 /// - User ids: [`CfAccessSim::add_user`] accepts any id as given; generated ids are UUIDs.
 ///   Deleting an unknown id answers 404 with code 1003.
-#[derive(Debug)]
-pub struct CfAccessSim {
-    server: Server<CfAccess>,
-}
+/// - Variables ([`CfAccessSim::env`]): `CLOUDFLARE_API_TOKEN`, `CLOUDFLARE_ACCOUNT_ID`
+///   and `CLOUDFLARE_BASE_URL`, what `idp_cf_access::Config::from_lookup` reads to use
+///   this simulator with an API token.
+pub type CfAccessSim = Sim<CfAccess>;
 
-pub(crate) struct CfAccess {
+/// Cloudflare Zero Trust Access's state and behaviour in a [`Sim`]: use [`CfAccessSim`].
+pub struct CfAccess {
     base_url: String,
     account_id: String,
     api_token: String,
@@ -40,43 +44,20 @@ pub(crate) struct CfAccess {
     users: Mutex<HashSet<String>>,
 }
 
-impl CfAccessSim {
-    /// Starts on a free loopback port.
-    pub async fn start() -> Result<CfAccessSim, SimError> {
-        CfAccessSim::start_on(LOOPBACK).await
+impl fmt::Debug for CfAccess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CfAccess")
+            .field("account_id", &self.account_id)
+            .field("users", &lock(&self.users).len())
+            .finish_non_exhaustive()
     }
+}
 
-    /// Starts on `addr` (port 0 for a free one).
-    pub async fn start_on(addr: SocketAddr) -> Result<CfAccessSim, SimError> {
-        let (listener, local) = bind(addr).await?;
-        let vendor = CfAccess {
-            base_url: format!("http://{local}{PREFIX}"),
-            account_id: random_hex(32),
-            api_token: random_hex(40),
-            email: "offboarding-admin@example.com".to_owned(),
-            api_key: random_hex(37),
-            users: Mutex::new(HashSet::new()),
-        };
-        Ok(CfAccessSim {
-            server: Server::spawn(listener, local, vendor),
-        })
-    }
-
-    /// `CLOUDFLARE_API_TOKEN`, `CLOUDFLARE_ACCOUNT_ID` and `CLOUDFLARE_BASE_URL`: what
-    /// `idp_cf_access::Config::from_lookup` reads to use this simulator with an API token.
-    pub fn env(&self) -> Vec<(&'static str, String)> {
-        let v = self.server.vendor();
-        vec![
-            ("CLOUDFLARE_API_TOKEN", v.api_token.clone()),
-            ("CLOUDFLARE_ACCOUNT_ID", v.account_id.clone()),
-            ("CLOUDFLARE_BASE_URL", v.base_url.clone()),
-        ]
-    }
-
+impl Sim<CfAccess> {
     /// `CLOUDFLARE_EMAIL`, `CLOUDFLARE_API_KEY`, `CLOUDFLARE_ACCOUNT_ID` and
     /// `CLOUDFLARE_BASE_URL`: the global-API-key scheme.
     pub fn env_global_key(&self) -> Vec<(&'static str, String)> {
-        let v = self.server.vendor();
+        let v = self.state();
         vec![
             ("CLOUDFLARE_EMAIL", v.email.clone()),
             ("CLOUDFLARE_API_KEY", v.api_key.clone()),
@@ -94,26 +75,24 @@ impl CfAccessSim {
 
     /// The account id (32 hex digits).
     pub fn account_id(&self) -> &str {
-        &self.server.vendor().account_id
+        &self.state().account_id
     }
 
     /// The API token accepted as `Authorization: Bearer <token>`.
     pub fn api_token(&self) -> &str {
-        &self.server.vendor().api_token
+        &self.state().api_token
     }
 
     /// The email accepted in `X-Auth-Email`.
     pub fn email(&self) -> &str {
-        &self.server.vendor().email
+        &self.state().email
     }
 
     /// The global API key accepted in `X-Auth-Key`.
     pub fn api_key(&self) -> &str {
-        &self.server.vendor().api_key
+        &self.state().api_key
     }
 }
-
-crate::api::common_api!(CfAccessSim, "cf-access");
 
 fn message(code: u32, text: &str) -> Value {
     json!({ "code": code, "message": text })
@@ -199,9 +178,31 @@ impl CfAccess {
     }
 }
 
-impl Vendor for CfAccess {
+impl Behaviour for CfAccess {
+    const NAME: &'static str = "cf-access";
+
+    async fn create(local: SocketAddr) -> Created<CfAccess> {
+        let vendor = CfAccess {
+            base_url: format!("http://{local}{PREFIX}"),
+            account_id: random_hex(32),
+            api_token: random_hex(40),
+            email: "offboarding-admin@example.com".to_owned(),
+            api_key: random_hex(37),
+            users: Mutex::new(HashSet::new()),
+        };
+        Ok((vendor, None))
+    }
+
     fn base_url(&self) -> String {
         self.base_url.clone()
+    }
+
+    fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("CLOUDFLARE_API_TOKEN", self.api_token.clone()),
+            ("CLOUDFLARE_ACCOUNT_ID", self.account_id.clone()),
+            ("CLOUDFLARE_BASE_URL", self.base_url.clone()),
+        ]
     }
 
     fn is_delete(&self, request: &Request) -> bool {

@@ -1,6 +1,7 @@
 //! OneLogin: the OAuth 2 token endpoint and `DELETE /api/1/users/{id}` (and `/api/2/…`).
 
 use std::collections::HashMap;
+use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,10 +11,12 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Value, json};
 
-use crate::error::SimError;
+use crate::answer::Answer;
+use crate::behaviour::{Behaviour, Created};
 use crate::fault::Fault;
 use crate::ids::{IntUsers, parse_id};
-use crate::server::{Answer, LOOPBACK, Request, Server, Vendor, bind};
+use crate::request::Request;
+use crate::sim::Sim;
 use crate::util::{decode_segment, lock, random_hex, rfc3339_millis, uuid};
 
 const TOKEN_PATH: &str = "/auth/oauth2/v2/token";
@@ -33,13 +36,17 @@ const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(36_000);
 ///   accepts `Bearer <token>`. Unknown or expired tokens get 401 "Authentication Failure".
 /// - Ids are positive integers (otherwise 400 with `{"attribute":"id",…}`); v1 answers in the
 ///   `status` envelope, v2 with an empty 204 or `{"message","name","statusCode"}`.
-/// - Delete answers carry `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset`.
+/// - Delete answers carry `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset`
+///   (5,000 an hour, counted over deletes, never enforced).
 /// - [`OneLoginSim::add_user`] uses the argument as the id when it is a free positive integer,
 ///   and otherwise assigns the next free id: use the returned id.
-#[derive(Debug)]
-pub struct OneLoginSim {
-    server: Server<OneLogin>,
-}
+/// - Variables ([`OneLoginSim::env`]): `ONELOGIN_CLIENT_ID`, `ONELOGIN_CLIENT_SECRET`
+///   and `ONELOGIN_BASE_URL` (API v1, the client's default); [`OneLoginSim::env_v2`]
+///   adds `ONELOGIN_API_VERSION=2`.
+/// - [`RatePolicy::onelogin`](crate::RatePolicy::onelogin) enforces OneLogin's budget
+///   instead: its `X-RateLimit-*` headers replace those on every answer, token requests
+///   included, and the request after the last one allowed gets the 429.
+pub type OneLoginSim = Sim<OneLogin>;
 
 struct Tokens {
     /// The token handed out to the client id, until it expires.
@@ -49,7 +56,8 @@ struct Tokens {
     lifetime: Duration,
 }
 
-pub(crate) struct OneLogin {
+/// OneLogin's state and behaviour in a [`Sim`]: use [`OneLoginSim`].
+pub struct OneLogin {
     base_url: String,
     client_id: String,
     client_secret: String,
@@ -60,45 +68,16 @@ pub(crate) struct OneLogin {
     rate: Mutex<(Instant, u64)>,
 }
 
-impl OneLoginSim {
-    /// Starts on a free loopback port.
-    pub async fn start() -> Result<OneLoginSim, SimError> {
-        OneLoginSim::start_on(LOOPBACK).await
+impl fmt::Debug for OneLogin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OneLogin")
+            .field("users", &lock(&self.users).len())
+            .field("tokens_issued", &self.tokens_issued)
+            .finish_non_exhaustive()
     }
+}
 
-    /// Starts on `addr` (port 0 for a free one).
-    pub async fn start_on(addr: SocketAddr) -> Result<OneLoginSim, SimError> {
-        let (listener, local) = bind(addr).await?;
-        let vendor = OneLogin {
-            base_url: format!("http://{local}"),
-            client_id: random_hex(64),
-            client_secret: random_hex(64),
-            users: Mutex::new(IntUsers::new(10_000_001)),
-            tokens: Mutex::new(Tokens {
-                current: None,
-                valid: HashMap::new(),
-                lifetime: DEFAULT_TOKEN_LIFETIME,
-            }),
-            token_requests: AtomicUsize::new(0),
-            tokens_issued: AtomicUsize::new(0),
-            rate: Mutex::new((Instant::now(), 0)),
-        };
-        Ok(OneLoginSim {
-            server: Server::spawn(listener, local, vendor),
-        })
-    }
-
-    /// `ONELOGIN_CLIENT_ID`, `ONELOGIN_CLIENT_SECRET` and `ONELOGIN_BASE_URL` (API v1, the
-    /// client's default).
-    pub fn env(&self) -> Vec<(&'static str, String)> {
-        let v = self.server.vendor();
-        vec![
-            ("ONELOGIN_CLIENT_ID", v.client_id.clone()),
-            ("ONELOGIN_CLIENT_SECRET", v.client_secret.clone()),
-            ("ONELOGIN_BASE_URL", v.base_url.clone()),
-        ]
-    }
-
+impl Sim<OneLogin> {
     /// [`OneLoginSim::env`] plus `ONELOGIN_API_VERSION=2`.
     pub fn env_v2(&self) -> Vec<(&'static str, String)> {
         let mut env = self.env();
@@ -113,18 +92,18 @@ impl OneLoginSim {
 
     /// The API client id.
     pub fn client_id(&self) -> &str {
-        &self.server.vendor().client_id
+        &self.state().client_id
     }
 
     /// The API client secret.
     pub fn client_secret(&self) -> &str {
-        &self.server.vendor().client_secret
+        &self.state().client_secret
     }
 
     /// Makes every token issued so far invalid: the next delete with one gets 401
     /// "Authentication Failure", and the next token request gets a new token.
     pub fn expire_tokens(&self) {
-        let mut tokens = lock(&self.server.vendor().tokens);
+        let mut tokens = lock(&self.state().tokens);
         tokens.current = None;
         tokens.valid.clear();
     }
@@ -132,12 +111,12 @@ impl OneLoginSim {
     /// Sets the lifetime of tokens issued from now on (default 10 hours, as OneLogin's);
     /// `expires_in` in the token answer says it.
     pub fn set_token_lifetime(&self, lifetime: Duration) {
-        lock(&self.server.vendor().tokens).lifetime = lifetime;
+        lock(&self.state().tokens).lifetime = lifetime;
     }
 
     /// How many `POST`s reached the token endpoint (refused and faulted ones included).
     pub fn token_requests(&self) -> usize {
-        self.server.vendor().token_requests.load(Ordering::Relaxed)
+        self.state().token_requests.load(Ordering::Relaxed)
     }
 
     /// The same as [`OneLoginSim::token_requests`] (OneLogin's "login" is the token
@@ -148,11 +127,9 @@ impl OneLoginSim {
 
     /// How many distinct tokens were issued.
     pub fn tokens_issued(&self) -> usize {
-        self.server.vendor().tokens_issued.load(Ordering::Relaxed)
+        self.state().tokens_issued.load(Ordering::Relaxed)
     }
 }
-
-crate::api::common_api!(OneLoginSim, "onelogin");
 
 fn v1_status(status: u16, kind: &str, message: Value) -> Answer {
     Answer::json(
@@ -340,9 +317,37 @@ fn delete_route(path: &str) -> Option<(bool, &str)> {
     }
 }
 
-impl Vendor for OneLogin {
+impl Behaviour for OneLogin {
+    const NAME: &'static str = "onelogin";
+
+    async fn create(local: SocketAddr) -> Created<OneLogin> {
+        let vendor = OneLogin {
+            base_url: format!("http://{local}"),
+            client_id: random_hex(64),
+            client_secret: random_hex(64),
+            users: Mutex::new(IntUsers::new(10_000_001)),
+            tokens: Mutex::new(Tokens {
+                current: None,
+                valid: HashMap::new(),
+                lifetime: DEFAULT_TOKEN_LIFETIME,
+            }),
+            token_requests: AtomicUsize::new(0),
+            tokens_issued: AtomicUsize::new(0),
+            rate: Mutex::new((Instant::now(), 0)),
+        };
+        Ok((vendor, None))
+    }
+
     fn base_url(&self) -> String {
         self.base_url.clone()
+    }
+
+    fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("ONELOGIN_CLIENT_ID", self.client_id.clone()),
+            ("ONELOGIN_CLIENT_SECRET", self.client_secret.clone()),
+            ("ONELOGIN_BASE_URL", self.base_url.clone()),
+        ]
     }
 
     fn is_delete(&self, request: &Request) -> bool {

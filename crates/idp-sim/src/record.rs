@@ -3,6 +3,7 @@
 use std::time::{Duration, Instant};
 
 use crate::fault::Fault;
+use crate::request::Request;
 
 /// One request as the simulator received it, and how it was answered.
 #[derive(Debug, Clone)]
@@ -29,9 +30,37 @@ pub struct RecordedRequest {
     pub status: Option<u16>,
     /// The `Retry-After` the answer announced, if any.
     pub retry_after: Option<Duration>,
+    /// Whether the simulator's rate policy refused it (it got the throttling answer).
+    pub rate_limited: bool,
 }
 
 impl RecordedRequest {
+    /// The record of `request`, not answered yet.
+    pub(crate) fn of(request: &Request, received_at: Instant, delete: bool) -> RecordedRequest {
+        RecordedRequest {
+            method: request.method.clone(),
+            path: request.path.clone(),
+            query: request.query.clone(),
+            headers: request
+                .headers
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_owned(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            body: request.body.to_vec(),
+            received_at,
+            delete,
+            fault: None,
+            status: None,
+            retry_after: None,
+            rate_limited: false,
+        }
+    }
+
     /// The first value of header `name` (any case).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -57,7 +86,7 @@ impl RecordedRequest {
     /// `application/x-www-form-urlencoded` body, decoded (for RPC-style APIs such as
     /// Alibaba's).
     pub fn params(&self) -> Vec<(String, String)> {
-        crate::server::form_params(
+        crate::request::form_params(
             self.query.as_deref(),
             self.header("content-type"),
             &self.body,

@@ -2,6 +2,7 @@
 //! self-signed RS256 JWT made from the admin API key file.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -16,9 +17,12 @@ use rsa::signature::Verifier;
 use rsa::{RsaPrivateKey, RsaPublicKey};
 use serde_json::{Value, json};
 
+use crate::answer::Answer;
+use crate::behaviour::{Behaviour, Created};
 use crate::error::SimError;
 use crate::fault::Fault;
-use crate::server::{Answer, LOOPBACK, Request, Server, Vendor, bind};
+use crate::request::Request;
+use crate::sim::Sim;
 use crate::util::{decode_segment, lock, uuid};
 
 /// The path of the admin REST API under the server.
@@ -59,112 +63,63 @@ pub enum RsaUserState {
 ///   Anything else: 403 with a `message` saying what was wrong.
 /// - Users: disabled (deletable, 200), enabled or pending deletion (409 with the vendor's
 ///   reason), SCIM-managed (405); unknown: 404. Ids are any string.
-pub struct RsaCasSim {
-    server: Server<RsaCas>,
-    key_file_json: String,
-    key_file_path: PathBuf,
-    // Removed (with the key file) when the simulator is dropped.
-    _dir: tempfile::TempDir,
-}
+/// - Variables ([`RsaCasSim::env`]): `RSA_CAS_KEY_FILE`, the path of the key file.
+pub type RsaCasSim = Sim<RsaCas>;
 
-pub(crate) struct RsaCas {
+/// RSA SecurID Cloud Access Service's state and behaviour in a [`Sim`]: use [`RsaCasSim`].
+pub struct RsaCas {
     base_url: String,
     access_id: String,
     verifying_key: VerifyingKey<Sha256>,
     users: Mutex<HashMap<String, RsaUserState>>,
+    /// Holds the private key: never shown.
+    key_file_json: String,
+    key_file_path: PathBuf,
 }
 
-impl RsaCasSim {
-    /// Starts on a free loopback port.
-    pub async fn start() -> Result<RsaCasSim, SimError> {
-        RsaCasSim::start_on(LOOPBACK).await
+impl fmt::Debug for RsaCas {
+    // Not the key file's JSON: it holds a private key.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RsaCas")
+            .field("access_id", &self.access_id)
+            .field("key_file_path", &self.key_file_path)
+            .field("users", &lock(&self.users).len())
+            .finish_non_exhaustive()
     }
+}
 
-    /// Starts on `addr` (port 0 for a free one).
-    pub async fn start_on(addr: SocketAddr) -> Result<RsaCasSim, SimError> {
-        let (listener, local) = bind(addr).await?;
-        let private = tokio::task::spawn_blocking(|| {
-            let mut rng = rsa::rand_core::OsRng;
-            RsaPrivateKey::new(&mut rng, 2048)
-        })
-        .await
-        .map_err(|e| SimError::Key(e.to_string()))?
-        .map_err(|e| SimError::Key(e.to_string()))?;
-        let pem = private
-            .to_pkcs1_pem(LineEnding::LF)
-            .map_err(|e| SimError::Key(e.to_string()))?;
-        let public = RsaPublicKey::from(&private);
-
-        let base_url = format!("http://{local}{API_PATH}");
-        let access_id = uuid();
-        let key_file_json = serde_json::to_string_pretty(&json!({
-            "customerName": "idp-sim",
-            "accessID": access_id,
-            "description": "Admin API key of the idp-sim RSA SecurID CAS simulator",
-            "accessKey": pem.as_str(),
-            "adminRestApiUrl": base_url,
-        }))
-        .map_err(|e| SimError::Key(e.to_string()))?;
-        let dir = tempfile::Builder::new()
-            .prefix("idp-sim-rsa-cas-")
-            .tempdir()
-            .map_err(SimError::KeyFile)?;
-        let key_file_path = dir.path().join(KEY_FILE_NAME);
-        std::fs::write(&key_file_path, &key_file_json).map_err(SimError::KeyFile)?;
-
-        let vendor = RsaCas {
-            base_url,
-            access_id,
-            verifying_key: VerifyingKey::new(public),
-            users: Mutex::new(HashMap::new()),
-        };
-        Ok(RsaCasSim {
-            server: Server::spawn(listener, local, vendor),
-            key_file_json,
-            key_file_path,
-            _dir: dir,
-        })
-    }
-
-    /// `RSA_CAS_KEY_FILE`: the path of the key file this simulator wrote.
-    pub fn env(&self) -> Vec<(&'static str, String)> {
-        vec![(
-            "RSA_CAS_KEY_FILE",
-            self.key_file_path.to_string_lossy().into_owned(),
-        )]
-    }
-
+impl Sim<RsaCas> {
     /// The key file's JSON, as written.
     pub fn key_file_json(&self) -> &str {
-        &self.key_file_json
+        &self.state().key_file_json
     }
 
     /// Where the key file is (inside a temporary directory removed on drop).
     pub fn key_file_path(&self) -> &Path {
-        &self.key_file_path
+        &self.state().key_file_path
     }
 
     /// The key file's `accessID` (the JWT's expected `sub`).
     pub fn access_id(&self) -> &str {
-        &self.server.vendor().access_id
+        &self.state().access_id
     }
 
     /// Seeds a user in `state` (only [`RsaUserState::Disabled`] is deletable); returns its id.
     /// An empty `id` gets a generated one.
     pub fn add_user_in_state(&self, id: &str, state: RsaUserState) -> String {
         let id = if id.is_empty() { uuid() } else { id.to_owned() };
-        lock(&self.server.vendor().users).insert(id.clone(), state);
+        lock(&self.state().users).insert(id.clone(), state);
         id
     }
 
     /// The state of a user, if it exists.
     pub fn user_state(&self, id: &str) -> Option<RsaUserState> {
-        lock(&self.server.vendor().users).get(id).copied()
+        lock(&self.state().users).get(id).copied()
     }
 
     /// Changes a user's state; `false` when there is no such user.
     pub fn set_user_state(&self, id: &str, state: RsaUserState) -> bool {
-        match lock(&self.server.vendor().users).get_mut(id) {
+        match lock(&self.state().users).get_mut(id) {
             Some(current) => {
                 *current = state;
                 true
@@ -173,19 +128,6 @@ impl RsaCasSim {
         }
     }
 }
-
-impl std::fmt::Debug for RsaCasSim {
-    // Not the key file's JSON: it holds a private key.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RsaCasSim")
-            .field("base_url", &self.server.vendor().base_url)
-            .field("access_id", &self.server.vendor().access_id)
-            .field("key_file_path", &self.key_file_path)
-            .finish_non_exhaustive()
-    }
-}
-
-crate::api::common_api!(RsaCasSim, "rsa-cas");
 
 fn message(status: u16, text: &str) -> Answer {
     Answer::json(status, &json!({ "message": text }))
@@ -291,9 +233,60 @@ fn delete_route(path: &str) -> Option<&str> {
     (!rest.is_empty() && !rest.contains('/')).then_some(rest)
 }
 
-impl Vendor for RsaCas {
+impl Behaviour for RsaCas {
+    const NAME: &'static str = "rsa-cas";
+
+    /// A fresh 2048-bit key pair, and the key file written into a new temporary directory.
+    async fn create(local: SocketAddr) -> Created<RsaCas> {
+        let private = tokio::task::spawn_blocking(|| {
+            let mut rng = rsa::rand_core::OsRng;
+            RsaPrivateKey::new(&mut rng, 2048)
+        })
+        .await
+        .map_err(|e| SimError::Key(e.to_string()))?
+        .map_err(|e| SimError::Key(e.to_string()))?;
+        let pem = private
+            .to_pkcs1_pem(LineEnding::LF)
+            .map_err(|e| SimError::Key(e.to_string()))?;
+        let public = RsaPublicKey::from(&private);
+
+        let base_url = format!("http://{local}{API_PATH}");
+        let access_id = uuid();
+        let key_file_json = serde_json::to_string_pretty(&json!({
+            "customerName": "idp-sim",
+            "accessID": access_id,
+            "description": "Admin API key of the idp-sim RSA SecurID CAS simulator",
+            "accessKey": pem.as_str(),
+            "adminRestApiUrl": base_url,
+        }))
+        .map_err(|e| SimError::Key(e.to_string()))?;
+        let dir = tempfile::Builder::new()
+            .prefix("idp-sim-rsa-cas-")
+            .tempdir()
+            .map_err(SimError::KeyFile)?;
+        let key_file_path = dir.path().join(KEY_FILE_NAME);
+        std::fs::write(&key_file_path, &key_file_json).map_err(SimError::KeyFile)?;
+
+        let vendor = RsaCas {
+            base_url,
+            access_id,
+            verifying_key: VerifyingKey::new(public),
+            users: Mutex::new(HashMap::new()),
+            key_file_json,
+            key_file_path,
+        };
+        Ok((vendor, Some(dir)))
+    }
+
     fn base_url(&self) -> String {
         self.base_url.clone()
+    }
+
+    fn env(&self) -> Vec<(&'static str, String)> {
+        vec![(
+            "RSA_CAS_KEY_FILE",
+            self.key_file_path.to_string_lossy().into_owned(),
+        )]
     }
 
     fn is_delete(&self, request: &Request) -> bool {

@@ -2,11 +2,11 @@
 
 use crate::aa_controlroom::AaControlRoomSim;
 use crate::alibaba_cloudsso::AlibabaCloudSsoSim;
-use crate::api::Simulator;
 use crate::cf_access::CfAccessSim;
 use crate::error::SimError;
 use crate::onelogin::OneLoginSim;
 use crate::rsa_cas::RsaCasSim;
+use crate::simulator::Simulator;
 
 /// One simulator per vendor, each on its own free loopback port.
 #[derive(Debug)]

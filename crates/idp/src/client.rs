@@ -1,61 +1,29 @@
-//! One client type over every vendor compiled in.
+//! What a [`Client`] does, whichever vendor it holds: each method hands the call to the
+//! vendor client.
 
 use futures_util::Stream;
-use idp_core::{DeleteReport, Error, Receipt, TransportOptions, UserDeleter};
+use idp_core::{
+    Account, AccountPlan, DeleteReport, Error, Offboarder, Overrides, PlannedStep, Presence,
+    Receipt, StepContext, StepReport, TransportOptions, UserDeleter, UserQuery,
+};
 
-use crate::vendor::Vendor;
+use crate::vendors::{Client, Vendor, dispatch};
 
-/// A client for any enabled vendor, so a caller can hold a list of configured vendors and
-/// delete a user in each without five code paths.
-///
-/// Each variant exists only when its feature is enabled; with no vendor feature the type has
-/// no values and [`Client::from_env`] always returns a `Config` error.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum Client {
-    /// RSA SecurID Cloud Access Service.
-    #[cfg(feature = "rsa-cas")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "rsa-cas")))]
-    RsaCas(idp_rsa_cas::Client),
-    /// Cloudflare Zero Trust Access.
-    #[cfg(feature = "cf-access")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "cf-access")))]
-    CfAccess(idp_cf_access::Client),
-    /// OneLogin.
-    #[cfg(feature = "onelogin")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "onelogin")))]
-    OneLogin(idp_onelogin::Client),
-    /// Automation Anywhere Control Room.
-    #[cfg(feature = "aa-controlroom")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "aa-controlroom")))]
-    AaControlRoom(idp_aa_controlroom::Client),
-    /// Alibaba Cloud CloudSSO.
-    #[cfg(feature = "alibaba-cloudsso")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "alibaba-cloudsso")))]
-    AlibabaCloudSso(idp_alibaba_cloudsso::Client),
-}
-
-/// Runs `$body` with `$client` bound to the vendor client inside `$self`, whichever it is.
-macro_rules! with_vendor_client {
-    ($self:expr, $client:ident => $body:expr) => {
-        match *$self {
-            #[cfg(feature = "rsa-cas")]
-            Client::RsaCas(ref $client) => $body,
-            #[cfg(feature = "cf-access")]
-            Client::CfAccess(ref $client) => $body,
-            #[cfg(feature = "onelogin")]
-            Client::OneLogin(ref $client) => $body,
-            #[cfg(feature = "aa-controlroom")]
-            Client::AaControlRoom(ref $client) => $body,
-            #[cfg(feature = "alibaba-cloudsso")]
-            Client::AlibabaCloudSso(ref $client) => $body,
-        }
-    };
-}
-
+// With no vendor feature the client has no values: the dispatching matches have no arms and
+// their arguments go unused.
+#[cfg_attr(
+    not(any(
+        feature = "rsa-cas",
+        feature = "cf-access",
+        feature = "onelogin",
+        feature = "aa-controlroom",
+        feature = "alibaba-cloudsso"
+    )),
+    allow(unused_variables, clippy::unused_async)
+)]
 impl Client {
     /// A client for `vendor` configured from the process environment (each vendor crate's
-    /// `Config::from_env` documents its variables), with default transport options.
+    /// `VARIABLES` lists what it reads), with default transport options.
     pub fn from_env(vendor: Vendor) -> Result<Client, Error> {
         Client::from_lookup(
             vendor,
@@ -64,107 +32,30 @@ impl Client {
         )
     }
 
-    /// A client for `vendor` whose configuration variables are read through `lookup` (the
-    /// same names as the environment), with the given transport options. The CLI uses this
-    /// to let flags override non-secret variables.
+    /// A client for `vendor` whose variables are read through `lookup` (the same names as the
+    /// environment), with the given transport options.
     pub fn from_lookup(
         vendor: Vendor,
         lookup: impl Fn(&str) -> Option<String>,
         options: TransportOptions,
     ) -> Result<Client, Error> {
-        match vendor {
-            #[cfg(feature = "rsa-cas")]
-            Vendor::RsaCas => Ok(Client::RsaCas(idp_rsa_cas::Client::new(
-                idp_rsa_cas::Config::from_lookup(lookup)?,
-                options,
-            )?)),
-            #[cfg(feature = "cf-access")]
-            Vendor::CfAccess => Ok(Client::CfAccess(idp_cf_access::Client::new(
-                idp_cf_access::Config::from_lookup(lookup)?,
-                options,
-            )?)),
-            #[cfg(feature = "onelogin")]
-            Vendor::OneLogin => Ok(Client::OneLogin(idp_onelogin::Client::new(
-                idp_onelogin::Config::from_lookup(lookup)?,
-                options,
-            )?)),
-            #[cfg(feature = "aa-controlroom")]
-            Vendor::AaControlRoom => Ok(Client::AaControlRoom(idp_aa_controlroom::Client::new(
-                idp_aa_controlroom::Config::from_lookup(lookup)?,
-                options,
-            )?)),
-            #[cfg(feature = "alibaba-cloudsso")]
-            Vendor::AlibabaCloudSso => {
-                Ok(Client::AlibabaCloudSso(idp_alibaba_cloudsso::Client::new(
-                    idp_alibaba_cloudsso::Config::from_lookup(lookup)?,
-                    options,
-                )?))
-            }
-            #[allow(unreachable_patterns)]
-            disabled => {
-                drop((lookup, options));
-                Err(Error::config(
-                    "idp",
-                    format!(
-                        "vendor {disabled} is not enabled in this build: enable the cargo \
-                         feature \"{disabled}\" of the idp crate"
-                    ),
-                ))
-            }
-        }
-    }
-
-    /// Which vendor this client talks to.
-    pub fn vendor(&self) -> Vendor {
-        match *self {
-            #[cfg(feature = "rsa-cas")]
-            Client::RsaCas(_) => Vendor::RsaCas,
-            #[cfg(feature = "cf-access")]
-            Client::CfAccess(_) => Vendor::CfAccess,
-            #[cfg(feature = "onelogin")]
-            Client::OneLogin(_) => Vendor::OneLogin,
-            #[cfg(feature = "aa-controlroom")]
-            Client::AaControlRoom(_) => Vendor::AaControlRoom,
-            #[cfg(feature = "alibaba-cloudsso")]
-            Client::AlibabaCloudSso(_) => Vendor::AlibabaCloudSso,
-        }
+        Client::from_sources(vendor, lookup, &Overrides::none(), options)
     }
 
     /// Checks an id as the vendor would, without sending anything.
-    // With no vendor feature the match has no arms and the id goes unused.
-    #[cfg_attr(
-        not(any(
-            feature = "rsa-cas",
-            feature = "cf-access",
-            feature = "onelogin",
-            feature = "aa-controlroom",
-            feature = "alibaba-cloudsso"
-        )),
-        allow(unused_variables)
-    )]
     pub fn validate_user_id(&self, user_id: &str) -> Result<(), Error> {
-        with_vendor_client!(self, client => UserDeleter::validate_user_id(client, user_id))
+        dispatch!(self, client => client.validate_user_id(user_id))
     }
 
     /// Deletes one user (strict: a missing user is a `NotFound` error; see
     /// [`DeleteOutcome::from_result`](crate::DeleteOutcome::from_result) for idempotent use).
-    // With no vendor feature the match has no arms and the id goes unused.
-    #[cfg_attr(
-        not(any(
-            feature = "rsa-cas",
-            feature = "cf-access",
-            feature = "onelogin",
-            feature = "aa-controlroom",
-            feature = "alibaba-cloudsso"
-        )),
-        allow(unused_variables)
-    )]
     pub async fn delete_user(&self, user_id: &str) -> Result<Receipt, Error> {
-        with_vendor_client!(self, client => UserDeleter::delete_user(client, user_id).await)
+        dispatch!(self, client => client.delete_user(user_id).await)
     }
 
-    /// Deletes every id, at most `concurrency` at a time, yielding each report as it finishes.
-    /// One client means one token or login for the whole run.
+    /// Deletes every id, at most `concurrency` at a time, yielding each report as it finishes
+    /// (read it with [`StreamExt::next`](crate::stream::StreamExt::next)). One client means
+    /// one token or login for the whole run.
     pub fn delete_many<'a, I>(
         &'a self,
         ids: I,
@@ -175,6 +66,61 @@ impl Client {
         I::IntoIter: Send + 'a,
     {
         idp_core::delete_many(self, ids, concurrency)
+    }
+
+    /// One read-only call proving the configuration works (what a dry run checks).
+    pub async fn check_access(&self) -> Result<(), Error> {
+        dispatch!(self, client => client.check_access().await)
+    }
+
+    /// Ends the run: logs out a session token where the vendor has one (Control Room).
+    /// Best effort: callers may ignore the error.
+    pub async fn close(&self) -> Result<(), Error> {
+        dispatch!(self, client => client.close().await)
+    }
+
+    /// The accounts matching `query`, by the client's exact rule.
+    pub async fn find_users(&self, query: &UserQuery) -> Result<Vec<Account>, Error> {
+        dispatch!(self, client => client.find_users(query).await)
+    }
+
+    /// What must be cleared before `account` can be deleted, as steps.
+    pub async fn prerequisites(&self, account: &Account) -> Result<Vec<PlannedStep>, Error> {
+        dispatch!(self, client => client.prerequisites(account).await)
+    }
+
+    /// The steps, end state and warnings for `account`.
+    pub fn plan(&self, account: &Account, prerequisites: Vec<PlannedStep>) -> AccountPlan {
+        dispatch!(self, client => client.plan(account, prerequisites))
+    }
+
+    /// Runs one step of a plan.
+    pub async fn run_step(
+        &self,
+        account: &Account,
+        step: &PlannedStep,
+        context: &StepContext<'_>,
+    ) -> Result<StepReport, Error> {
+        dispatch!(self, client => client.run_step(account, step, context).await)
+    }
+
+    /// Whether `step` has already taken effect (`None`: the vendor's state cannot tell).
+    pub async fn step_done(
+        &self,
+        account: &Account,
+        step: &PlannedStep,
+    ) -> Result<Option<bool>, Error> {
+        dispatch!(self, client => client.step_done(account, step).await)
+    }
+
+    /// Whether the account is still there.
+    pub async fn verify(&self, account: &Account) -> Result<Presence, Error> {
+        dispatch!(self, client => client.verify(account).await)
+    }
+
+    /// The transport (its pacer, gate and options), for progress reports.
+    pub fn transport(&self) -> &idp_core::Transport {
+        dispatch!(self, client => client.transport())
     }
 }
 
@@ -190,21 +136,51 @@ impl UserDeleter for Client {
     async fn delete_user(&self, user_id: &str) -> Result<Receipt, Error> {
         Client::delete_user(self, user_id).await
     }
+
+    async fn check_access(&self) -> Result<(), Error> {
+        Client::check_access(self).await
+    }
+
+    async fn close(&self) -> Result<(), Error> {
+        Client::close(self).await
+    }
+
+    fn transport(&self) -> &idp_core::Transport {
+        Client::transport(self)
+    }
 }
 
-macro_rules! from_vendor_client {
-    ($feature:literal, $variant:ident, $krate:ident) => {
-        #[cfg(feature = $feature)]
-        impl From<$krate::Client> for Client {
-            fn from(client: $krate::Client) -> Self {
-                Client::$variant(client)
-            }
-        }
-    };
-}
+impl Offboarder for Client {
+    async fn find_users(&self, query: &UserQuery) -> Result<Vec<Account>, Error> {
+        Client::find_users(self, query).await
+    }
 
-from_vendor_client!("rsa-cas", RsaCas, idp_rsa_cas);
-from_vendor_client!("cf-access", CfAccess, idp_cf_access);
-from_vendor_client!("onelogin", OneLogin, idp_onelogin);
-from_vendor_client!("aa-controlroom", AaControlRoom, idp_aa_controlroom);
-from_vendor_client!("alibaba-cloudsso", AlibabaCloudSso, idp_alibaba_cloudsso);
+    async fn prerequisites(&self, account: &Account) -> Result<Vec<PlannedStep>, Error> {
+        Client::prerequisites(self, account).await
+    }
+
+    fn plan(&self, account: &Account, prerequisites: Vec<PlannedStep>) -> AccountPlan {
+        Client::plan(self, account, prerequisites)
+    }
+
+    async fn run_step(
+        &self,
+        account: &Account,
+        step: &PlannedStep,
+        context: &StepContext<'_>,
+    ) -> Result<StepReport, Error> {
+        Client::run_step(self, account, step, context).await
+    }
+
+    async fn step_done(
+        &self,
+        account: &Account,
+        step: &PlannedStep,
+    ) -> Result<Option<bool>, Error> {
+        Client::step_done(self, account, step).await
+    }
+
+    async fn verify(&self, account: &Account) -> Result<Presence, Error> {
+        Client::verify(self, account).await
+    }
+}

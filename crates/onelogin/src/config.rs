@@ -3,7 +3,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use idp_core::{Error, Secret, lookup_var, require_var};
+use idp_core::{
+    Error, Overrides, Secret, Variable, lookup_var, quote_config_value, require_var, secret_var,
+};
 
 use crate::VENDOR;
 
@@ -16,28 +18,51 @@ pub const ENV_BASE_URL: &str = "ONELOGIN_BASE_URL";
 /// The optional variable selecting the API version (`1` or `2`; default `1`).
 pub const ENV_API_VERSION: &str = "ONELOGIN_API_VERSION";
 
-/// Which OneLogin users API the client deletes through.
+/// Every variable this crate reads, for the CLI's help text and flag checks.
+pub const VARIABLES: &[Variable] = &[
+    Variable::new(
+        ENV_CLIENT_ID,
+        false,
+        true,
+        None,
+        "API credential client id (scope \"Manage users\" or \"Manage All\")",
+    ),
+    Variable::new(
+        ENV_CLIENT_SECRET,
+        true,
+        true,
+        None,
+        "API credential client secret",
+    ),
+    Variable::new(
+        ENV_BASE_URL,
+        false,
+        true,
+        Some("--base-url"),
+        "API domain: https://<subdomain>.onelogin.com (or the legacy api.us/api.eu host)",
+    ),
+    Variable::new(
+        ENV_API_VERSION,
+        false,
+        false,
+        None,
+        "users API version: 1 (default) or 2",
+    ),
+];
+
+/// Which OneLogin users API the client goes through (delete, look up, read back).
 ///
-/// Both use the same OAuth 2 token and the same `Authorization: bearer:<token>` header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+/// Both use the same OAuth 2 token and the same `Authorization: bearer:<token>` header. Log
+/// out exists in v1 only and always goes through `/api/1`.
 #[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum ApiVersion {
-    /// `DELETE /api/1/users/{id}`: answers with a `{"status": {…}}` envelope (the default).
+    /// `/api/1/users…`: answers carry a `{"status": {…}}` envelope (the default).
     #[default]
     V1,
-    /// `DELETE /api/2/users/{id}`: an empty body on success, `{"message", "name",
-    /// "statusCode"}` on error. OneLogin recommends it over v1.
+    /// `/api/2/users…`: bare records and arrays on success (204 for a delete),
+    /// `{"message", "name", "statusCode"}` on error. OneLogin recommends it over v1.
     V2,
-}
-
-impl ApiVersion {
-    /// The path segment after `/api/`: `"1"` or `"2"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ApiVersion::V1 => "1",
-            ApiVersion::V2 => "2",
-        }
-    }
 }
 
 impl fmt::Display for ApiVersion {
@@ -54,13 +79,21 @@ impl FromStr for ApiVersion {
         match value.trim().to_ascii_lowercase().as_str() {
             "1" | "v1" => Ok(ApiVersion::V1),
             "2" | "v2" => Ok(ApiVersion::V2),
-            other => Err(Error::config(
-                VENDOR,
-                format!(
-                    "API version {:?} is not supported: use 1 or 2",
-                    idp_core::transport::truncate_for_message(other)
-                ),
-            )),
+            _ => Err(Error::config(format!(
+                "API version {} is not supported: use 1 or 2",
+                quote_config_value(value.trim(), &[])
+            ))
+            .with_vendor(VENDOR)),
+        }
+    }
+}
+
+impl ApiVersion {
+    /// The path segment after `/api/`: `"1"` or `"2"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiVersion::V1 => "1",
+            ApiVersion::V2 => "2",
         }
     }
 }
@@ -99,26 +132,29 @@ impl Config {
         self
     }
 
-    /// Reads [`ENV_CLIENT_ID`], [`ENV_CLIENT_SECRET`], [`ENV_BASE_URL`] and, optionally,
-    /// [`ENV_API_VERSION`] from the process environment.
-    pub fn from_env() -> Result<Config, Error> {
-        Config::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    /// Like [`Config::from_env`], reading variables through `lookup` (so a command line can
-    /// override them, and tests need not touch the environment). Empty values count as unset;
-    /// a missing required variable is an [`ErrorKind::Config`](idp_core::ErrorKind::Config)
-    /// error naming it.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
-        let get = |name: &str| lookup_var(&lookup, name).map(|value| value.trim().to_owned());
-        let require =
-            |name: &str| require_var(VENDOR, &lookup, name).map(|value| value.trim().to_owned());
-        let client_id = require(ENV_CLIENT_ID)?;
-        let client_secret = Secret::new(require(ENV_CLIENT_SECRET)?);
-        let base_url = require(ENV_BASE_URL)?;
-        let api_version = match get(ENV_API_VERSION) {
-            Some(raw) => raw.parse().map_err(|e: Error| {
-                Error::config(VENDOR, format!("{ENV_API_VERSION}: {}", e.message()))
+    /// Reads [`VARIABLES`] through `lookup`, with `overrides.base_url` (the CLI's
+    /// `--base-url`) taking precedence over [`ENV_BASE_URL`]. Values are trimmed and blank
+    /// ones count as unset; a missing required variable is an
+    /// [`ErrorKind::Config`](idp_core::ErrorKind::Config) error naming it, and no error quotes
+    /// a secret.
+    pub fn from_sources(
+        lookup: impl Fn(&str) -> Option<String>,
+        overrides: &Overrides,
+    ) -> Result<Config, Error> {
+        let stamp = |e: Error| e.with_vendor(VENDOR);
+        let client_id = require_var(&lookup, ENV_CLIENT_ID).map_err(stamp)?;
+        let client_secret = secret_var(&lookup, ENV_CLIENT_SECRET)
+            .ok_or_else(|| stamp(idp_core::missing_var(ENV_CLIENT_SECRET)))?;
+        let base_url = match overrides.base_url.as_deref().map(str::trim) {
+            Some(url) if !url.is_empty() => url.to_owned(),
+            _ => require_var(&lookup, ENV_BASE_URL).map_err(stamp)?,
+        };
+        let api_version = match lookup_var(&lookup, ENV_API_VERSION) {
+            Some(raw) => raw.parse().map_err(|_: Error| {
+                stamp(Error::config(format!(
+                    "{ENV_API_VERSION} {} is not supported: use 1 or 2",
+                    quote_config_value(&raw, &[&client_secret])
+                )))
             })?,
             None => ApiVersion::default(),
         };
@@ -128,6 +164,17 @@ impl Config {
             client_secret,
             api_version,
         })
+    }
+
+    /// [`Config::from_sources`] without overrides: `lookup` maps a variable name to its value
+    /// (tests need not touch the environment).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
+        Config::from_sources(lookup, &Overrides::none())
+    }
+
+    /// Reads [`VARIABLES`] from the process environment.
+    pub fn from_env() -> Result<Config, Error> {
+        Config::from_lookup(|name| std::env::var(name).ok())
     }
 
     /// The API domain as given.
@@ -152,8 +199,12 @@ impl Config {
 
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The base URL as given may carry a pasted secret: only its length is shown.
         f.debug_struct("Config")
-            .field("base_url", &self.base_url)
+            .field(
+                "base_url",
+                &quote_config_value(&self.base_url, &[&self.client_secret]),
+            )
             .field("client_id", &self.client_id)
             .field("api_version", &self.api_version)
             .finish_non_exhaustive()

@@ -1,279 +1,257 @@
-//! Reading OneLogin's answers: its error bodies, and the one place where a status and a
-//! message become an [`ErrorKind`].
+//! The OneLogin API as the transport needs to know it, and the one place where a status and
+//! a OneLogin body become an [`ErrorKind`] ([`OneLoginApi::parse_error`]).
 
-use std::time::SystemTime;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
-use idp_core::{Error, ErrorKind, Response};
-use serde::Deserialize;
-use serde_json::Value;
+use idp_core::transport::Clock;
+use idp_core::{Api, Error, ErrorKind, Rate, Response};
 
 use crate::VENDOR;
-use crate::config::ApiVersion;
+use crate::body::Said;
+use crate::config::{ApiVersion, ENV_API_VERSION, ENV_BASE_URL};
 use crate::rate_limit::RateLimit;
 
-/// Longest vendor message kept in an error, in characters.
-const MAX_MESSAGE_CHARS: usize = 500;
-
-/// Which OneLogin endpoint answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Endpoint {
+/// The operation names this crate sends under (what [`Response::operation`] and
+/// [`Error::operation`] say).
+pub(crate) mod op {
     /// `POST /auth/oauth2/v2/token`.
-    Token,
+    pub(crate) const TOKEN: &str = "token";
     /// `DELETE /api/{1,2}/users/{id}`.
-    Delete,
+    pub(crate) const DELETE: &str = "delete_user";
+    /// `GET /api/{1,2}/users?email=…`.
+    pub(crate) const FIND: &str = "find_users";
+    /// `GET /api/{1,2}/users/{id}`.
+    pub(crate) const GET: &str = "get_user";
+    /// `PUT /api/1/users/{id}/logout`.
+    pub(crate) const LOGOUT: &str = "logout";
 }
 
-/// The error kind of a OneLogin answer: every status and message mapping of this crate.
-///
-/// `message` is the vendor's message, or `None` when the body was not a OneLogin JSON body
-/// (an HTML page from a proxy, say).
-///
-/// | status | message | kind |
-/// |---|---|---|
-/// | 400 | "Authorization Information is incorrect" | Protocol (our header is wrong) |
-/// | 400 | anything else | InvalidInput (Protocol at the token endpoint) |
-/// | 401 | "Insufficient Permission" | PermissionDenied |
-/// | 401 | anything else ("Authentication Failure") | Unauthenticated |
-/// | 403 | | PermissionDenied |
-/// | 404, 410 | OneLogin's JSON, or empty | NotFound (Config at the token endpoint) |
-/// | 404, 410 | not OneLogin's JSON | Protocol (wrong base URL; Config at the token endpoint) |
-/// | 429 | | RateLimited |
-/// | 5xx | | Server |
-/// | other | | [`ErrorKind::from_status`] |
-pub(crate) fn kind_for(endpoint: Endpoint, status: u16, message: Option<&str>) -> ErrorKind {
-    let lower = message.map(str::to_ascii_lowercase).unwrap_or_default();
-    let says = |phrase: &str| lower.contains(phrase);
-    match (endpoint, status) {
-        // The page: "the Authorization header is missing or incorrectly formatted" — that
-        // header is ours to get right, so this is our bug, never the user's input.
-        (_, 400) if says("authorization information is incorrect") => ErrorKind::Protocol,
-        // The token request is fixed; if OneLogin refuses its shape, the fault is ours.
-        (Endpoint::Token, 400) => ErrorKind::Protocol,
-        (Endpoint::Delete, 400) => ErrorKind::InvalidInput,
-        (_, 401) if says("insufficient permission") => ErrorKind::PermissionDenied,
-        (_, 401) => ErrorKind::Unauthenticated,
-        (_, 403) => ErrorKind::PermissionDenied,
-        // No token endpoint at that address: the base URL is wrong. (Never NotFound: a
-        // failed token request fails every delete, which would then read as "absent".)
-        (Endpoint::Token, 404 | 410) => ErrorKind::Config,
-        (Endpoint::Delete, 404 | 410) if message.is_some() => ErrorKind::NotFound,
-        // A 404 page that is not OneLogin's API answering: reporting "user absent" here would
-        // turn a wrong base URL into a bulk run of false successes.
-        (Endpoint::Delete, 404 | 410) => ErrorKind::Protocol,
-        (_, 429) => ErrorKind::RateLimited,
-        (_, 500..=599) => ErrorKind::Server,
-        (_, other) => ErrorKind::from_status(other),
-    }
-}
+/// What to check when a 404 is not OneLogin saying "no such user".
+const CHECK_URL_AND_VERSION: &str =
+    "the base URL (ONELOGIN_BASE_URL) and the API version (ONELOGIN_API_VERSION)";
 
-/// The error for an answer that is not a success.
-pub(crate) fn error_from_response(
-    response: &Response,
-    endpoint: Endpoint,
-    wall_now: SystemTime,
-) -> Error {
-    let said = Said::parse(response);
-    // A 2xx carrying an error envelope is judged by the code inside it.
-    let status = match &said {
-        Some(said) if response.is_success() => said.code.unwrap_or(response.status),
-        _ => response.status,
-    };
-    let message = said.as_ref().and_then(|s| s.message.clone());
-    let kind = kind_for(endpoint, status, message.as_deref());
-    let mut text = match message {
-        Some(message) => message,
-        None if said.is_some() => format!("HTTP {status} without a message"),
-        None => response.describe_body(),
-    };
-    if endpoint == Endpoint::Token {
-        text = format!("access token request refused: {text}");
-    }
-    if kind == ErrorKind::Protocol && status == 404 {
-        text = format!("{text} (not an answer from OneLogin's API: is the base URL right?)");
-    }
-    let mut err = response
-        .error(VENDOR, kind, text)
-        .with_status(status)
-        .with_request_id_opt(request_id(response));
-    if kind == ErrorKind::RateLimited
-        && let Some(wait) = reset_hint(response, wall_now)
-    {
-        err = err.with_retry_after(wait);
-    }
-    err
-}
-
-/// Whether an answer to a delete means the user was deleted.
-///
-/// v1 documents `200` with `{"status": {"error": false, …}}`; v2 an empty body. A 2xx whose
-/// body says `"error": true` is an error; a v1 2xx whose body is not JSON is a Protocol error
-/// (a proxy's page is no proof of a delete).
-pub(crate) fn check_delete(
-    response: &Response,
+/// OneLogin's API: its name, request ids, errors and rate budget.
+#[derive(Debug)]
+pub(crate) struct OneLoginApi {
     version: ApiVersion,
-    wall_now: SystemTime,
-) -> Result<(), Error> {
-    if !response.is_success() {
-        return Err(error_from_response(response, Endpoint::Delete, wall_now));
+    clock: Arc<dyn Clock>,
+    /// The `X-RateLimit-*` values of the latest answer that carried them.
+    last_rate: Arc<Mutex<Option<RateLimit>>>,
+}
+
+impl OneLoginApi {
+    pub(crate) fn new(
+        version: ApiVersion,
+        clock: Arc<dyn Clock>,
+        last_rate: Arc<Mutex<Option<RateLimit>>>,
+    ) -> Self {
+        OneLoginApi {
+            version,
+            clock,
+            last_rate,
+        }
     }
-    if response.body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(());
+
+    /// The shape OneLogin answers `operation` in: logout exists in v1 only.
+    fn shape_of(&self, operation: &str) -> ApiVersion {
+        if operation == op::LOGOUT {
+            ApiVersion::V1
+        } else {
+            self.version
+        }
     }
-    match Said::parse(response) {
-        Some(said) if said.error => Err(error_from_response(response, Endpoint::Delete, wall_now)),
-        Some(_) => Ok(()),
-        None if version == ApiVersion::V2
-            && serde_json::from_slice::<Value>(&response.body).is_ok() =>
+
+    /// A 404 or 410: `NotFound` only from OneLogin's own "no such user" answer to a call on
+    /// one user; the token endpoint's is a wrong base URL; anything else says what to check.
+    fn missing(&self, response: &Response, status: u16, said: Option<&Said>) -> Error {
+        let operation = response.operation;
+        if operation == op::TOKEN {
+            return Error::new(
+                ErrorKind::Config,
+                format!(
+                    "no OAuth token endpoint at this address (HTTP {status}): check \
+                     {ENV_BASE_URL}, the bare API domain such as https://<subdomain>.onelogin.com"
+                ),
+            )
+            .with_status(status);
+        }
+        let on_one_user = [op::DELETE, op::GET, op::LOGOUT].contains(&operation);
+        let expected = self.shape_of(operation);
+        if let Some(said) = said
+            && on_one_user
+            && status == 404
         {
-            Ok(())
-        }
-        None => Err(response.error(
-            VENDOR,
-            ErrorKind::Protocol,
-            format!(
-                "the delete answered HTTP {} with an unexpected body: {}",
-                response.status,
-                response.describe_body()
-            ),
-        )),
-    }
-}
-
-/// The request id of an answer, if it carries one. OneLogin does not document one;
-/// `X-Request-Id` is read when present.
-pub(crate) fn request_id(response: &Response) -> Option<String> {
-    response
-        .header("x-request-id")
-        .map(str::trim)
-        .filter(|id| !id.is_empty())
-        .map(idp_core::transport::truncate_for_message)
-}
-
-/// On a 429 without `Retry-After`, OneLogin's `X-RateLimit-Reset` says when to come back.
-/// (When `Retry-After` is present the transport reads it, and it wins.)
-fn reset_hint(response: &Response, wall_now: SystemTime) -> Option<std::time::Duration> {
-    if response.header("retry-after").is_some() || response.header("retry-after-ms").is_some() {
-        return None;
-    }
-    RateLimit::from_response(response, wall_now).and_then(|limit| limit.reset)
-}
-
-/// What a OneLogin body said, from either of its shapes.
-#[derive(Debug, Default, PartialEq)]
-struct Said {
-    /// Whether the body says it is an error (v1 `status.error`; always true for v2 errors).
-    error: bool,
-    /// The status code inside the body.
-    code: Option<u16>,
-    message: Option<String>,
-}
-
-/// v1: `{"status": {"error": true, "code": 400, "type": "bad request", "message": …}}`.
-#[derive(Deserialize)]
-struct V1Body {
-    status: V1Status,
-}
-
-#[derive(Deserialize)]
-struct V1Status {
-    #[serde(default)]
-    error: Option<bool>,
-    #[serde(default)]
-    code: Option<u16>,
-    #[serde(default)]
-    message: Option<Value>,
-}
-
-/// v2: `{"message": "…", "name": "…", "statusCode": 404}`.
-#[derive(Deserialize)]
-struct V2Body {
-    #[serde(default)]
-    message: Option<Value>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(rename = "statusCode", default)]
-    status_code: Option<u16>,
-}
-
-impl Said {
-    fn parse(response: &Response) -> Option<Said> {
-        if let Ok(body) = serde_json::from_slice::<V1Body>(&response.body) {
-            let code = body.status.code;
-            return Some(Said {
-                error: body
-                    .status
-                    .error
-                    .unwrap_or_else(|| code.is_some_and(|c| c >= 400)),
-                code,
-                message: body.status.message.as_ref().and_then(message_text),
-            });
-        }
-        let body = serde_json::from_slice::<V2Body>(&response.body).ok()?;
-        if body.message.is_none() && body.status_code.is_none() {
-            return None;
-        }
-        let message = body
-            .message
-            .as_ref()
-            .and_then(message_text)
-            .or(body.name.clone());
-        Some(Said {
-            error: true,
-            code: body.status_code,
-            message,
-        })
-    }
-}
-
-/// A message as text: a string as is, `{"attribute", "description"}` as
-/// `attribute: description`, anything else as its JSON.
-fn message_text(value: &Value) -> Option<String> {
-    let text = match value {
-        Value::Null => return None,
-        Value::String(text) => text.trim().to_owned(),
-        Value::Object(fields) => {
-            let field = |name: &str| fields.get(name).and_then(Value::as_str).map(str::trim);
-            match (field("attribute"), field("description")) {
-                (Some(attribute), Some(description)) => format!("{attribute}: {description}"),
-                (None, Some(description)) => description.to_owned(),
-                _ => value.to_string(),
+            if said.is_user_not_found(expected) {
+                let message = said.message.clone().unwrap_or_default();
+                let err = Error::new(ErrorKind::NotFound, message).with_status(status);
+                return match &said.name {
+                    Some(name) => err.with_code(name.clone()),
+                    None => err,
+                };
+            }
+            let other = match expected {
+                ApiVersion::V1 => ApiVersion::V2,
+                ApiVersion::V2 => ApiVersion::V1,
+            };
+            if said.is_user_not_found(other) {
+                return Error::new(
+                    ErrorKind::Protocol,
+                    format!(
+                        "OneLogin answered an API {expected} call in the API {other} shape, so \
+                         nothing is taken to be absent: check {ENV_API_VERSION}"
+                    ),
+                )
+                .with_status(status);
             }
         }
-        other => other.to_string(),
-    };
-    if text.is_empty() {
-        return None;
+        if operation == op::FIND {
+            return response.error(
+                ErrorKind::Protocol,
+                format!(
+                    "the user list answered HTTP {status} ({}): check {ENV_BASE_URL} and \
+                     {ENV_API_VERSION} (a tenant without API {expected} has no such route)",
+                    response.describe_body()
+                ),
+            );
+        }
+        response.unconfirmed_not_found(CHECK_URL_AND_VERSION)
     }
-    Some(cap(text))
+
+    /// On a 429 without `Retry-After`, OneLogin's `X-RateLimit-Reset` says when to come back.
+    fn reset_hint(&self, response: &Response) -> Option<Duration> {
+        if response.header("retry-after").is_some() || response.header("retry-after-ms").is_some() {
+            return None;
+        }
+        RateLimit::from_response(response, self.clock.wall()).and_then(|limit| limit.reset)
+    }
 }
 
-fn cap(text: String) -> String {
-    if text.chars().count() <= MAX_MESSAGE_CHARS {
-        return text;
+impl Api for OneLoginApi {
+    fn name(&self) -> &'static str {
+        VENDOR
     }
-    let mut short: String = text.chars().take(MAX_MESSAGE_CHARS).collect();
-    short.push('…');
-    short
+
+    fn product(&self) -> &'static str {
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
+    }
+
+    /// OneLogin documents no request id; `X-Request-Id` is reported when present.
+    fn request_id_headers(&self) -> &'static [&'static str] {
+        &["x-request-id"]
+    }
+
+    /// Every status and body this crate maps, for every operation:
+    ///
+    /// | status | body / operation | kind |
+    /// |---|---|---|
+    /// | 400 | "Authorization Information is incorrect" | Protocol (our header) |
+    /// | 400 | token request | Protocol (the request is fixed) |
+    /// | 400 | anything else | InvalidInput |
+    /// | 401 | token request | Unauthenticated (the core remembers it) |
+    /// | 401 | "Insufficient Permission" | PermissionDenied |
+    /// | 401 | anything else ("Authentication Failure") | Unauthenticated (one renewal) |
+    /// | 403 | | PermissionDenied |
+    /// | 404 | OneLogin's user-not-found, in the configured version's shape, on delete, read or logout | NotFound |
+    /// | 404, 410 | token request | Config (wrong base URL) |
+    /// | 404, 410 | anything else | Protocol naming ONELOGIN_BASE_URL and ONELOGIN_API_VERSION |
+    /// | 429 | | RateLimited (wait: `Retry-After`, else `X-RateLimit-Reset`) |
+    /// | 5xx | | Server |
+    /// | other | | [`ErrorKind::from_status`] |
+    ///
+    /// A 2xx carrying an error envelope is judged by the code inside it.
+    fn parse_error(&self, response: &Response) -> Error {
+        let said = Said::parse(&response.body);
+        let status = match &said {
+            Some(said) if response.is_success() => said
+                .code
+                .filter(|&code| code >= 400)
+                .unwrap_or(response.status),
+            _ => response.status,
+        };
+        let token = response.operation == op::TOKEN;
+        let lower = said
+            .as_ref()
+            .and_then(|s| s.message.as_deref())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        let kind = match status {
+            // "the Authorization header is missing or incorrectly formatted": ours to get
+            // right, never the user's input.
+            400 if lower.contains("authorization information is incorrect") => ErrorKind::Protocol,
+            400 if token => ErrorKind::Protocol,
+            400 => ErrorKind::InvalidInput,
+            401 if token => ErrorKind::Unauthenticated,
+            401 if lower.contains("insufficient permission") => ErrorKind::PermissionDenied,
+            401 => ErrorKind::Unauthenticated,
+            403 => ErrorKind::PermissionDenied,
+            404 | 410 => return self.missing(response, status, said.as_ref()),
+            429 => ErrorKind::RateLimited,
+            500..=599 => ErrorKind::Server,
+            other => ErrorKind::from_status(other),
+        };
+        let mut text = match said.as_ref().and_then(|s| s.message.clone()) {
+            Some(message) => message,
+            None if said.is_some() => format!("HTTP {status} without a message"),
+            None => response.describe_body(),
+        };
+        if token {
+            text = format!("access token request refused: {text}");
+        }
+        let mut err = Error::new(kind, text).with_status(status);
+        if let Some(name) = said.and_then(|s| s.name) {
+            err = err.with_code(name);
+        }
+        if kind == ErrorKind::RateLimited
+            && let Some(wait) = self.reset_hint(response)
+        {
+            err = err.with_retry_after(wait);
+        }
+        err
+    }
+
+    /// 5,000 calls per hour per account (OneLogin's documented v1 budget).
+    fn default_rate(&self) -> Option<Rate> {
+        Rate::new(5000, Duration::from_secs(3600))
+    }
+
+    /// `X-RateLimit-Remaining` and `X-RateLimit-Reset` (seconds until the reset), read on
+    /// every answer; also kept for [`Client::rate_limit`](crate::Client::rate_limit).
+    fn remaining_budget(&self, response: &Response) -> Option<(u64, Duration)> {
+        let limit = RateLimit::from_response(response, self.clock.wall())?;
+        *self
+            .last_rate
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(limit);
+        Some((limit.remaining?, limit.reset?))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use idp_core::reqwest::header::{HeaderMap, HeaderValue};
-    use std::time::{Duration, UNIX_EPOCH};
+    use idp_core::test_util::ManualClock;
+    use std::time::UNIX_EPOCH;
 
-    const NOW: SystemTime = UNIX_EPOCH;
+    fn api(version: ApiVersion) -> OneLoginApi {
+        OneLoginApi::new(
+            version,
+            Arc::new(ManualClock::new(UNIX_EPOCH)),
+            Arc::default(),
+        )
+    }
 
-    fn answer(status: u16, body: &str) -> Response {
-        Response::new(status, HeaderMap::new(), body.to_owned())
+    fn answer(status: u16, body: &str, operation: &'static str) -> Response {
+        Response::new(status, HeaderMap::new(), body.to_owned()).for_operation(operation, 1)
     }
 
     fn v1(code: u16, message: &str) -> String {
         format!(r#"{{"status":{{"error":true,"code":{code},"type":"x","message":{message}}}}}"#)
     }
 
-    fn kind_of(status: u16, body: &str) -> ErrorKind {
-        error_from_response(&answer(status, body), Endpoint::Delete, NOW).kind()
+    fn v2(code: u16, name: &str, message: &str) -> String {
+        format!(r#"{{"message":"{message}","name":"{name}","statusCode":{code}}}"#)
     }
 
     #[test]
@@ -309,109 +287,177 @@ mod tests {
                 r#""User for id 222222 was not found""#,
                 ErrorKind::NotFound,
             ),
+            (409, r#""conflict""#, ErrorKind::Conflict),
             (429, r#""Too many requests""#, ErrorKind::RateLimited),
             (500, r#""Internal Server Error""#, ErrorKind::Server),
             (503, r#""Service Unavailable""#, ErrorKind::Server),
-            (409, r#""conflict""#, ErrorKind::Conflict),
         ];
-        for (status, message, kind) in cases {
-            assert_eq!(
-                kind_of(status, &v1(status, message)),
-                kind,
-                "{status} {message}"
-            );
+        for operation in [op::DELETE, op::GET, op::LOGOUT] {
+            for (status, message, kind) in cases {
+                let err = api(ApiVersion::V1).parse_error(&answer(
+                    status,
+                    &v1(status, message),
+                    operation,
+                ));
+                assert_eq!(err.kind(), kind, "{operation} {status} {message}");
+                assert_eq!(err.status(), Some(status));
+            }
         }
+        let err = api(ApiVersion::V1).parse_error(&answer(
+            400,
+            &v1(400, r#"{"attribute":"id","description":"ID is incorrect"}"#),
+            op::DELETE,
+        ));
+        assert_eq!(err.message(), "id: ID is incorrect");
     }
 
     #[test]
     fn every_v2_answer() {
-        let v2 = |status: u16, message: &str| {
-            format!(r#"{{"message":"{message}","name":"x","statusCode":{status}}}"#)
-        };
         let cases = [
             (
                 400,
+                "BadRequest",
                 "Authorization Information is incorrect",
                 ErrorKind::Protocol,
             ),
-            (400, "Validation Failed", ErrorKind::InvalidInput),
-            (401, "Authentication Failure", ErrorKind::Unauthenticated),
-            (401, "Insufficient Permission", ErrorKind::PermissionDenied),
-            (403, "Forbidden", ErrorKind::PermissionDenied),
-            (404, "Not Found", ErrorKind::NotFound),
-            (429, "Too Many Requests", ErrorKind::RateLimited),
-            (502, "Bad Gateway", ErrorKind::Server),
+            (
+                400,
+                "BadRequest",
+                "Validation Failed",
+                ErrorKind::InvalidInput,
+            ),
+            (
+                401,
+                "Unauthorized",
+                "Authentication Failure",
+                ErrorKind::Unauthenticated,
+            ),
+            (
+                401,
+                "Unauthorized",
+                "Insufficient Permission",
+                ErrorKind::PermissionDenied,
+            ),
+            (403, "Forbidden", "Forbidden", ErrorKind::PermissionDenied),
+            (
+                404,
+                "NotFound",
+                "User for id 5 was not found",
+                ErrorKind::NotFound,
+            ),
+            (
+                429,
+                "TooManyRequests",
+                "Too Many Requests",
+                ErrorKind::RateLimited,
+            ),
+            (502, "BadGateway", "Bad Gateway", ErrorKind::Server),
         ];
-        for (status, message, kind) in cases {
-            let err =
-                error_from_response(&answer(status, &v2(status, message)), Endpoint::Delete, NOW);
+        for (status, name, message, kind) in cases {
+            let err = api(ApiVersion::V2).parse_error(&answer(
+                status,
+                &v2(status, name, message),
+                op::DELETE,
+            ));
             assert_eq!(err.kind(), kind, "{status} {message}");
             assert_eq!(err.message(), message);
+            assert_eq!(err.code(), Some(name));
             assert_eq!(err.status(), Some(status));
         }
     }
 
     #[test]
-    fn message_object_becomes_attribute_colon_description() {
-        let body = v1(400, r#"{"attribute":"id","description":"ID is incorrect"}"#);
-        let err = error_from_response(&answer(400, &body), Endpoint::Delete, NOW);
-        assert_eq!(err.message(), "id: ID is incorrect");
-        assert_eq!(
-            err.to_string(),
-            "onelogin: invalid_input (HTTP 400): id: ID is incorrect"
-        );
-    }
-
-    #[test]
-    fn token_endpoint_refines_400_and_404() {
-        let kind = |status: u16, body: &str| {
-            error_from_response(&answer(status, body), Endpoint::Token, NOW).kind()
+    fn the_token_endpoint_has_its_own_rules() {
+        let token = |status: u16, body: &str| {
+            api(ApiVersion::V1).parse_error(&answer(status, body, op::TOKEN))
         };
-        assert_eq!(kind(400, &v1(400, r#""bad grant""#)), ErrorKind::Protocol);
-        assert_eq!(kind(404, "<html>no</html>"), ErrorKind::Config);
-        let err = error_from_response(
-            &answer(401, &v1(401, r#""Authentication Failure""#)),
-            Endpoint::Token,
-            NOW,
+        assert_eq!(
+            token(400, &v1(400, r#""bad grant""#)).kind(),
+            ErrorKind::Protocol
         );
-        assert_eq!(err.kind(), ErrorKind::Unauthenticated);
-        assert!(!err.is_retryable());
-        assert!(err.message().contains("access token"), "{}", err.message());
+        for body in [
+            "<html>no</html>",
+            "",
+            &v1(404, r#""User for id 1 was not found""#),
+        ] {
+            let err = token(404, body);
+            assert_eq!(err.kind(), ErrorKind::Config, "{body}");
+            assert!(err.message().contains("ONELOGIN_BASE_URL"), "{err}");
+        }
+        for message in [
+            r#""Authentication Failure""#,
+            r#""Insufficient Permission""#,
+        ] {
+            let err = token(401, &v1(401, message));
+            assert_eq!(err.kind(), ErrorKind::Unauthenticated);
+            assert!(!err.is_retryable());
+            assert!(
+                err.message().starts_with("access token request refused"),
+                "{err}"
+            );
+        }
     }
 
     #[test]
-    fn a_404_page_that_is_not_onelogin_is_protocol() {
-        assert_eq!(kind_of(404, "<html>Not Found</html>"), ErrorKind::Protocol);
-        assert_eq!(kind_of(404, ""), ErrorKind::Protocol);
-        assert_eq!(kind_of(500, "<html>oops</html>"), ErrorKind::Server);
+    fn not_found_is_only_onelogins_own_answer_in_the_configured_shape() {
+        let v1_absent = v1(404, r#""User for id 5 was not found""#);
+        let v2_absent = v2(404, "NotFound", "User for id 5 was not found");
+        let kind = |version, body: &str, operation| {
+            api(version)
+                .parse_error(&answer(404, body, operation))
+                .kind()
+        };
+        assert_eq!(
+            kind(ApiVersion::V1, &v1_absent, op::DELETE),
+            ErrorKind::NotFound
+        );
+        assert_eq!(
+            kind(ApiVersion::V2, &v2_absent, op::DELETE),
+            ErrorKind::NotFound
+        );
+        assert_eq!(
+            kind(ApiVersion::V2, &v1_absent, op::LOGOUT),
+            ErrorKind::NotFound
+        );
+        // The other version's shape, a list endpoint, a 410: never absent.
+        let err = api(ApiVersion::V2).parse_error(&answer(404, &v1_absent, op::DELETE));
+        assert_eq!(err.kind(), ErrorKind::Protocol);
+        assert!(err.message().contains("ONELOGIN_API_VERSION"), "{err}");
+        assert_eq!(
+            kind(ApiVersion::V1, &v2_absent, op::GET),
+            ErrorKind::Protocol
+        );
+        assert_eq!(
+            kind(ApiVersion::V1, &v1_absent, op::FIND),
+            ErrorKind::Protocol
+        );
+        let gone = api(ApiVersion::V1).parse_error(&answer(410, &v1_absent, op::DELETE));
+        assert_eq!(gone.kind(), ErrorKind::Protocol);
+        for body in ["", "404 page not found", r#"{"message":"Not Found"}"#] {
+            let err = api(ApiVersion::V2).parse_error(&answer(404, body, op::DELETE));
+            assert_eq!(err.kind(), ErrorKind::Protocol, "{body}");
+            assert!(err.message().contains("ONELOGIN_BASE_URL"), "{err}");
+            assert!(err.message().contains("ONELOGIN_API_VERSION"), "{err}");
+        }
     }
 
     #[test]
-    fn success_needs_no_error_in_the_body() {
-        let ok = r#"{"status":{"error":false,"code":200,"type":"success","message":"Success"}}"#;
-        assert!(check_delete(&answer(200, ok), ApiVersion::V1, NOW).is_ok());
-        assert!(check_delete(&answer(204, ""), ApiVersion::V2, NOW).is_ok());
-        assert!(check_delete(&answer(200, "{}"), ApiVersion::V2, NOW).is_ok());
+    fn a_success_status_with_an_error_envelope_is_judged_by_its_code() {
         let hidden = v1(404, r#""User for id 5 was not found""#);
-        let err = check_delete(&answer(200, &hidden), ApiVersion::V1, NOW).err();
-        assert_eq!(err.as_ref().map(Error::kind), Some(ErrorKind::NotFound));
-        assert_eq!(err.as_ref().and_then(Error::status), Some(404));
-        let page = check_delete(&answer(200, "<html>welcome</html>"), ApiVersion::V1, NOW).err();
-        assert_eq!(page.map(|e| e.kind()), Some(ErrorKind::Protocol));
+        let err = api(ApiVersion::V1).parse_error(&answer(200, &hidden, op::DELETE));
+        assert_eq!(err.kind(), ErrorKind::NotFound);
+        assert_eq!(err.status(), Some(404));
     }
 
     #[test]
-    fn rate_limit_reset_is_the_wait_unless_retry_after_is_given() {
+    fn the_rate_limit_reset_is_the_wait_unless_retry_after_is_given() {
         let mut headers = HeaderMap::new();
         headers.insert("x-ratelimit-reset", HeaderValue::from_static("42"));
-        let err = error_from_response(
-            &Response::new(429, headers.clone(), ""),
-            Endpoint::Delete,
-            NOW,
-        );
+        let api = api(ApiVersion::V1);
+        let err = api.parse_error(&Response::new(429, headers.clone(), ""));
         assert_eq!(err.retry_after(), Some(Duration::from_secs(42)));
         headers.insert("retry-after", HeaderValue::from_static("3"));
-        let err = error_from_response(&Response::new(429, headers, ""), Endpoint::Delete, NOW);
+        let err = api.parse_error(&Response::new(429, headers, ""));
         assert_eq!(
             err.retry_after(),
             None,
@@ -420,155 +466,33 @@ mod tests {
     }
 
     #[test]
-    fn long_messages_are_capped() {
+    fn the_remaining_budget_needs_both_headers() {
+        let api = api(ApiVersion::V1);
+        let mut headers = HeaderMap::new();
+        headers.insert("x-ratelimit-remaining", HeaderValue::from_static("12"));
+        assert_eq!(
+            api.remaining_budget(&Response::new(200, headers.clone(), "")),
+            None
+        );
+        headers.insert("x-ratelimit-reset", HeaderValue::from_static("90"));
+        assert_eq!(
+            api.remaining_budget(&Response::new(200, headers, "")),
+            Some((12, Duration::from_secs(90)))
+        );
+        assert_eq!(
+            api.default_rate().map(|r| r.to_string()).as_deref(),
+            Some("5000/h")
+        );
+    }
+
+    #[test]
+    fn long_messages_are_clipped() {
         let long = "x".repeat(2000);
-        let err = error_from_response(
-            &answer(400, &v1(400, &format!("\"{long}\""))),
-            Endpoint::Delete,
-            NOW,
-        );
-        assert!(err.message().chars().count() <= MAX_MESSAGE_CHARS + 1);
-    }
-}
-
-/// Property tests: the parsers never panic, whatever the status, headers and body. The
-/// strategies are shared with the token parser's tests.
-#[cfg(test)]
-pub(crate) mod fuzz {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
-
-    use std::time::{Duration, UNIX_EPOCH};
-
-    use super::*;
-    use idp_core::reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-    use proptest::prelude::*;
-
-    /// Object keys: both body shapes' and the token answer's, and anything else.
-    const KEYS: [&str; 12] = [
-        "status",
-        "error",
-        "code",
-        "type",
-        "message",
-        "attribute",
-        "description",
-        "name",
-        "statusCode",
-        "access_token",
-        "expires_in",
-        "token_type",
-    ];
-
-    fn key() -> impl Strategy<Value = String> {
-        prop_oneof![
-            3 => proptest::sample::select(&KEYS[..]).prop_map(str::to_owned),
-            1 => any::<String>(),
-        ]
-    }
-
-    pub(crate) fn json() -> impl Strategy<Value = Value> {
-        let leaf = prop_oneof![
-            Just(Value::Null),
-            any::<bool>().prop_map(Value::Bool),
-            any::<i64>().prop_map(Value::from),
-            any::<u64>().prop_map(Value::from),
-            (0u64..70_000).prop_map(Value::from),
-            any::<f64>().prop_map(Value::from),
-            any::<String>().prop_map(Value::String),
-        ];
-        leaf.prop_recursive(4, 48, 6, |inner| {
-            prop_oneof![
-                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-                proptest::collection::btree_map(key(), inner, 0..6)
-                    .prop_map(|map| Value::Object(map.into_iter().collect())),
-            ]
-        })
-    }
-
-    pub(crate) fn body() -> impl Strategy<Value = Vec<u8>> {
-        let v1 = (any::<Option<bool>>(), json(), json()).prop_map(|(error, code, message)| {
-            serde_json::json!({"status": {"error": error, "code": code, "type": "x", "message": message}})
-        });
-        prop_oneof![
-            proptest::collection::vec(any::<u8>(), 0..512),
-            json().prop_map(|v| serde_json::to_vec(&v).unwrap()),
-            v1.prop_map(|v| serde_json::to_vec(&v).unwrap()),
-            (json(), any::<prop::sample::Index>()).prop_map(|(v, at)| {
-                let bytes = serde_json::to_vec(&v).unwrap();
-                bytes[..at.index(bytes.len() + 1)].to_vec()
-            }),
-        ]
-    }
-
-    pub(crate) fn headers() -> impl Strategy<Value = HeaderMap> {
-        let name = proptest::sample::select(
-            &[
-                "x-request-id",
-                "retry-after",
-                "retry-after-ms",
-                "x-ratelimit-limit",
-                "x-ratelimit-remaining",
-                "x-ratelimit-reset",
-                "content-type",
-            ][..],
-        );
-        let value = prop_oneof![
-            proptest::collection::vec(any::<u8>(), 0..40),
-            any::<u64>().prop_map(|n| n.to_string().into_bytes()),
-        ];
-        proptest::collection::vec((name, value), 0..8).prop_map(|pairs| {
-            let mut map = HeaderMap::new();
-            for (name, value) in pairs {
-                if let Ok(value) = HeaderValue::from_bytes(&value) {
-                    map.append(HeaderName::from_static(name), value);
-                }
-            }
-            map
-        })
-    }
-
-    /// A wall clock anywhere from 1970 to about 2500.
-    pub(crate) fn wall() -> impl Strategy<Value = SystemTime> {
-        (0u64..16_725_225_600).prop_map(|s| UNIX_EPOCH + Duration::from_secs(s))
-    }
-
-    fn response() -> impl Strategy<Value = Response> {
-        (100u16..600, headers(), body(), any::<bool>()).prop_map(
-            |(status, headers, body, truncated)| {
-                let mut response = Response::new(status, headers, body);
-                response.truncated = truncated;
-                response
-            },
-        )
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(512))]
-
-        #[test]
-        fn error_parsing_never_panics(response in response(), now in wall()) {
-            for endpoint in [Endpoint::Token, Endpoint::Delete] {
-                let err = error_from_response(&response, endpoint, now);
-                prop_assert_eq!(err.vendor(), VENDOR);
-                prop_assert!(err.status().is_some());
-                // Only OneLogin's own answer to a delete says a user is absent.
-                if err.kind() == ErrorKind::NotFound {
-                    prop_assert_eq!(endpoint, Endpoint::Delete);
-                    prop_assert!(Said::parse(&response).is_some());
-                }
-                let _ = err.to_string();
-            }
-            let _ = request_id(&response);
-            let _ = RateLimit::from_response(&response, now);
-        }
-
-        #[test]
-        fn delete_answers_never_panic(response in response(), now in wall()) {
-            for version in [ApiVersion::V1, ApiVersion::V2] {
-                if check_delete(&response, version, now).is_ok() {
-                    prop_assert!(response.is_success());
-                }
-            }
-        }
+        let err = api(ApiVersion::V1).parse_error(&answer(
+            400,
+            &v1(400, &format!("\"{long}\"")),
+            op::DELETE,
+        ));
+        assert!(err.message().chars().count() <= idp_core::text::MAX_MESSAGE_CHARS + 1);
     }
 }

@@ -1,5 +1,5 @@
-//! Deleting users: v1 and v2 paths and bodies, every status mapping, id validation, retries
-//! and rate limits.
+//! Deleting users: v1 and v2 paths and bodies, every documented status, id validation,
+//! retries and rate limits.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -10,8 +10,9 @@ use std::time::Duration;
 use common::*;
 use futures_util::StreamExt;
 use httpmock::MockServer;
-use idp_core::{DeleteOutcome, ErrorKind, ManualClock, RetryPolicy, UserDeleter, delete_many};
-use idp_onelogin::{ApiVersion, Client, RateLimit, VENDOR};
+use idp_core::test_util::{ManualClock, fast_options, manual_options};
+use idp_core::{DeleteOutcome, ErrorKind, RetryPolicy, UserDeleter, delete_many};
+use idp_onelogin::{ApiVersion, RateLimit, VENDOR};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -22,7 +23,8 @@ async fn v1_deletes_and_reads_the_success_envelope() {
         .mock_async(|when, then| {
             when.method("DELETE")
                 .path("/api/1/users/123456")
-                .header("authorization", "bearer:tok-1");
+                .header("authorization", "bearer:tok-1")
+                .header_includes("user-agent", "idp-onelogin/");
             then.status(200)
                 .header("x-request-id", "req-9")
                 .json_body(v1_success());
@@ -40,7 +42,7 @@ async fn v1_deletes_and_reads_the_success_envelope() {
 }
 
 #[tokio::test]
-async fn v2_deletes_with_an_empty_success_body() {
+async fn v2_deletes_with_a_204() {
     let server = MockServer::start_async().await;
     let token = token_mock(&server, "tok-1").await;
     let delete = server
@@ -61,7 +63,7 @@ async fn v2_deletes_with_an_empty_success_body() {
     delete.assert_calls_async(1).await;
 }
 
-/// Mocks `DELETE /api/{version}/users/{id}` answering `status` with `body`, one id per case.
+/// Mocks `DELETE /api/{version}/users/{n}` answering `status` with `body`, one id per case.
 async fn run_cases(version: ApiVersion, cases: &[(u16, Value, ErrorKind, &str)]) {
     let server = MockServer::start_async().await;
     token_mock(&server, "tok-1").await;
@@ -77,8 +79,11 @@ async fn run_cases(version: ApiVersion, cases: &[(u16, Value, ErrorKind, &str)])
         mocks.push(mock);
     }
     // No retries: each mapping is seen after exactly one request.
-    let options = options().with_retry(RetryPolicy::none());
-    let client = Client::new(config(&server, version), options).unwrap();
+    let client = client_with(
+        &server,
+        version,
+        fast_options().with_retry(RetryPolicy::none()),
+    );
 
     for (n, (status, _, kind, message)) in cases.iter().enumerate() {
         let err = client.delete_user(&(n + 1).to_string()).await.unwrap_err();
@@ -86,17 +91,17 @@ async fn run_cases(version: ApiVersion, cases: &[(u16, Value, ErrorKind, &str)])
         assert_eq!(err.status(), Some(*status), "{version}: {err}");
         assert_eq!(err.message(), *message, "{version}: {err}");
         assert_eq!(err.vendor(), VENDOR);
+        assert_eq!(err.operation(), Some("delete_user"));
         mocks[n].assert_calls_async(1).await;
     }
 }
 
 #[tokio::test]
 async fn every_v1_status_maps_as_documented() {
-    let status = |code, kind: &str, message: Value| v1_status(code, kind, message);
     let cases = [
         (
             400,
-            status(
+            v1_status(
                 400,
                 "bad request",
                 json!("Authorization Information is incorrect"),
@@ -106,7 +111,7 @@ async fn every_v1_status_maps_as_documented() {
         ),
         (
             400,
-            status(
+            v1_status(
                 400,
                 "bad request",
                 json!({"attribute": "id", "description": "ID is incorrect"}),
@@ -116,13 +121,13 @@ async fn every_v1_status_maps_as_documented() {
         ),
         (
             401,
-            status(401, "Unauthorized", json!("Insufficient Permission")),
+            v1_status(401, "Unauthorized", json!("Insufficient Permission")),
             ErrorKind::PermissionDenied,
             "Insufficient Permission",
         ),
         (
             403,
-            status(
+            v1_status(
                 403,
                 "forbidden",
                 json!("user is not authorized to access this User"),
@@ -132,25 +137,25 @@ async fn every_v1_status_maps_as_documented() {
         ),
         (
             404,
-            status(404, "not found", json!("User for id 222222 was not found")),
+            v1_status(404, "not found", json!("User for id 222222 was not found")),
             ErrorKind::NotFound,
             "User for id 222222 was not found",
         ),
         (
             429,
-            status(429, "too many requests", json!("Rate limit exceeded")),
+            v1_status(429, "too many requests", json!("Rate limit exceeded")),
             ErrorKind::RateLimited,
             "Rate limit exceeded",
         ),
         (
             500,
-            status(500, "internal server error", json!("Internal Server Error")),
+            v1_status(500, "internal server error", json!("Internal Server Error")),
             ErrorKind::Server,
             "Internal Server Error",
         ),
         (
             503,
-            status(503, "service unavailable", json!("Service Unavailable")),
+            v1_status(503, "service unavailable", json!("Service Unavailable")),
             ErrorKind::Server,
             "Service Unavailable",
         ),
@@ -187,9 +192,9 @@ async fn every_v2_status_maps_as_documented() {
         ),
         (
             404,
-            v2_error(404, "NotFound", "Not Found"),
+            v2_error(404, "NotFound", "User for id 5 was not found"),
             ErrorKind::NotFound,
-            "Not Found",
+            "User for id 5 was not found",
         ),
         (
             429,
@@ -205,39 +210,6 @@ async fn every_v2_status_maps_as_documented() {
         ),
     ];
     run_cases(ApiVersion::V2, &cases).await;
-}
-
-#[tokio::test]
-async fn v2_authentication_failure_renews_the_token_too() {
-    let server = MockServer::start_async().await;
-    token_mock_once(&server, "tok-old", 36000).await;
-    token_mock_once(&server, "tok-new", 36000).await;
-    let refused = server
-        .mock_async(|when, then| {
-            when.method("DELETE")
-                .path("/api/2/users/5")
-                .header("authorization", "bearer:tok-old");
-            then.status(401)
-                .json_body(v2_error(401, "Unauthorized", "Authentication Failure"));
-        })
-        .await;
-    let accepted = server
-        .mock_async(|when, then| {
-            when.method("DELETE")
-                .path("/api/2/users/5")
-                .header("authorization", "bearer:tok-new");
-            then.status(204);
-        })
-        .await;
-
-    let receipt = client(&server, ApiVersion::V2)
-        .delete_user("5")
-        .await
-        .unwrap();
-
-    assert_eq!(receipt.attempts, 2);
-    refused.assert_calls_async(1).await;
-    accepted.assert_calls_async(1).await;
 }
 
 #[tokio::test]
@@ -264,17 +236,23 @@ async fn ids_that_are_not_positive_integers_send_nothing() {
         "../1",
         "12/34",
         "99999999999999999999",
+        "\u{feff}12",
+        "1\u{200b}2",
+        "1\u{00ad}2",
+        "12  # left",
+        "12,John Doe,2026-11-30",
+        "12;John",
+        "\"12\"",
+        "user_id",
+        "jane@example.com",
+        "-",
     ] {
-        assert_eq!(
-            UserDeleter::validate_user_id(&client, bad)
-                .unwrap_err()
-                .kind(),
-            ErrorKind::InvalidInput,
-            "{bad:?}"
-        );
+        let err = UserDeleter::validate_user_id(&client, bad).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput, "{bad:?}");
         let err = client.delete_user(bad).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidInput, "{bad:?}");
         assert_eq!(err.attempts(), 0);
+        assert_eq!(err.vendor(), VENDOR);
         assert!(err.message().contains("user_id"), "{err}");
     }
     assert!(client.validate_user_id("123456").is_ok());
@@ -314,6 +292,28 @@ async fn server_errors_are_retried_with_the_same_token() {
 }
 
 #[tokio::test]
+async fn a_501_is_not_retried() {
+    let server = MockServer::start_async().await;
+    token_mock(&server, "tok-1").await;
+    let failing = server
+        .mock_async(|when, then| {
+            when.method("DELETE");
+            then.status(501)
+                .json_body(v1_status(501, "x", json!("Not Implemented")));
+        })
+        .await;
+
+    let err = client(&server, ApiVersion::V1)
+        .delete_user("8")
+        .await
+        .unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::Server);
+    assert_eq!(err.attempts(), 1);
+    failing.assert_calls_async(1).await;
+}
+
+#[tokio::test]
 async fn a_429_waits_until_the_rate_limit_resets() {
     let server = MockServer::start_async().await;
     let clock = ManualClock::default();
@@ -343,7 +343,7 @@ async fn a_429_waits_until_the_rate_limit_resets() {
                 .json_body(v1_success());
         })
         .await;
-    let client = Client::new(config(&server, ApiVersion::V1), options_with_clock(&clock)).unwrap();
+    let client = client_with(&server, ApiVersion::V1, manual_options(&clock));
     assert_eq!(client.rate_limit(), None);
 
     let receipt = client.delete_user("9").await.unwrap();
@@ -378,7 +378,7 @@ async fn retry_after_wins_over_the_rate_limit_reset() {
             then.status(200).json_body(v1_success());
         })
         .await;
-    let client = Client::new(config(&server, ApiVersion::V1), options_with_clock(&clock)).unwrap();
+    let client = client_with(&server, ApiVersion::V1, manual_options(&clock));
 
     client.delete_user("9").await.unwrap();
 
@@ -396,7 +396,7 @@ async fn a_reset_beyond_the_retry_ceiling_is_returned_not_waited() {
             then.status(429).header("x-ratelimit-reset", "3000");
         })
         .await;
-    let client = Client::new(config(&server, ApiVersion::V1), options_with_clock(&clock)).unwrap();
+    let client = client_with(&server, ApiVersion::V1, manual_options(&clock));
 
     let err = client.delete_user("9").await.unwrap_err();
 
@@ -408,25 +408,28 @@ async fn a_reset_beyond_the_retry_ceiling_is_returned_not_waited() {
 }
 
 #[tokio::test]
-async fn a_404_page_that_is_not_onelogin_is_not_reported_absent() {
+async fn a_low_remaining_budget_spreads_the_next_requests_until_the_reset() {
     let server = MockServer::start_async().await;
+    let clock = ManualClock::default();
     token_mock(&server, "tok-1").await;
-    server
+    let deletes = server
         .mock_async(|when, then| {
             when.method("DELETE");
-            then.status(404)
-                .header("content-type", "text/html")
-                .body("<html>Not Found</html>");
+            then.status(200)
+                .header("x-ratelimit-remaining", "3")
+                .header("x-ratelimit-reset", "40")
+                .json_body(v1_success());
         })
         .await;
+    let client = client_with(&server, ApiVersion::V1, manual_options(&clock));
 
-    let err = client(&server, ApiVersion::V1)
-        .delete_user("9")
-        .await
-        .unwrap_err();
+    for id in ["1", "2", "3"] {
+        client.delete_user(id).await.unwrap();
+    }
 
-    assert_eq!(err.kind(), ErrorKind::Protocol);
-    assert!(err.message().contains("base URL"), "{err}");
+    // 3 left for 40 s: one request every 10 s instead of all at once.
+    assert_eq!(clock.sleeps(), vec![Duration::from_secs(10); 2]);
+    deletes.assert_calls_async(3).await;
 }
 
 #[tokio::test]
@@ -436,11 +439,7 @@ async fn a_success_status_with_an_error_envelope_is_an_error() {
     server
         .mock_async(|when, then| {
             when.method("DELETE");
-            then.status(200).json_body(v1_status(
-                404,
-                "not found",
-                json!("User for id 9 was not found"),
-            ));
+            then.status(200).json_body(v1_not_found(9));
         })
         .await;
 
@@ -460,11 +459,7 @@ async fn bulk_deletes_report_deleted_and_absent() {
     server
         .mock_async(|when, then| {
             when.method("DELETE").path("/api/1/users/404");
-            then.status(404).json_body(v1_status(
-                404,
-                "not found",
-                json!("User for id 404 was not found"),
-            ));
+            then.status(404).json_body(v1_not_found(404));
         })
         .await;
     server

@@ -1,28 +1,37 @@
-//! The client: builds `DELETE …/v1/users/{id}` requests and sends them through the transport.
+//! The client: every call RSA's Cloud Administration API gets from this crate, sent through
+//! the transport with the JWT.
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use idp_core::reqwest::header::{ACCEPT, CONTENT_TYPE};
-use idp_core::transport::{check_id, encode_path_segment, join_path};
+use idp_core::transport::check_id;
 use idp_core::url::Url;
-use idp_core::{Error, Receipt, Transport, TransportOptions, UserDeleter};
+use idp_core::{
+    Account, Error, ErrorKind, Receipt, Transport, TransportOptions, UserDeleter, UserQuery,
+};
 
 use crate::VENDOR;
+use crate::answer::{self, scrubbed};
 use crate::config::Config;
-use crate::error::{classify_delete, request_id};
-use crate::token::TokenCache;
+use crate::error::RsaCasApi;
+use crate::jwt::JwtSource;
+use crate::lookup;
+use crate::urls::Urls;
 
-/// The longest user id accepted. RSA's ids are UUIDs (36 characters); the API does not say
-/// they always are, so anything up to this length is sent, percent-encoded.
+/// The longest user id accepted. RSA's ids are UUIDs in every example (36 characters); the
+/// API does not say they always are, so anything up to this length that
+/// [`check_id`] accepts is sent, percent-encoded.
 pub const MAX_USER_ID_CHARS: usize = 256;
 
-const PRODUCT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
+/// The address [`UserDeleter::check_access`] looks up: `.invalid` is reserved (RFC 2606), so
+/// no user has it and RSA answers its own "not found".
+const ACCESS_CHECK_EMAIL: &str = "idp-access-check@example.invalid";
 
 /// A client of RSA SecurID Cloud Access Service's Cloud Administration REST API.
 ///
-/// Cheap to clone: clones share the connection pool, the back-off gate and the cached JWT.
+/// Cheap to clone: clones share the connection pool, the back-off gate, the retry budget and
+/// the cached JWT.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -31,27 +40,48 @@ pub struct Client {
 struct Inner {
     config: Config,
     transport: Transport,
-    /// `{base}/v1/users`, whichever form the base URL has.
-    users: Url,
-    tokens: TokenCache,
+    urls: Urls,
+}
+
+/// What a lookup found, and what it took.
+pub(crate) struct Looked {
+    /// The user, or `None` when RSA says there is none.
+    pub(crate) account: Option<Account>,
+    pub(crate) attempts: u32,
+    pub(crate) request_id: Option<String>,
 }
 
 impl Client {
     /// A client for `config`, sending through a transport made with `options`. Fails with
-    /// [`ErrorKind::Config`](idp_core::ErrorKind::Config) when the base URL is unusable (not
-    /// a URL, or plain `http://` to a non-loopback host without
+    /// [`ErrorKind::Config`] when the base URL is unusable (not a URL, holding key material,
+    /// or plain `http://` to a non-loopback host without
     /// [`TransportOptions::allow_insecure_http`]).
     pub fn new(config: Config, options: TransportOptions) -> Result<Client, Error> {
-        let transport = Transport::new(VENDOR, PRODUCT, options)?;
-        let base = transport.base_url(config.base_url())?;
-        let users = users_url(&base);
-        let tokens = TokenCache::new(config.key_file());
+        Client::build(config, options).map_err(|e| e.with_vendor(VENDOR))
+    }
+
+    fn build(config: Config, options: TransportOptions) -> Result<Client, Error> {
+        let api = RsaCasApi::default();
+        let source = JwtSource::new(config.key_file());
+        let transport = Transport::with_token_source(api.clone(), options, source)?;
+        api.use_scrubber(transport.scrubber());
+        transport.scrubber().add(config.key_file().access_key());
+
+        let origin = config.base_url_origin();
+        if config.key_file().holds_key_material(config.base_url()) {
+            return Err(Error::config(format!(
+                "{origin} holds key material (a PEM or a part of the private key), not a URL \
+                 (the value is not shown)"
+            )));
+        }
+        let base = transport
+            .base_url(config.base_url())
+            .map_err(|e| Error::config(format!("{origin}: {}", e.message())))?;
         Ok(Client {
             inner: Arc::new(Inner {
+                urls: Urls::new(&base),
                 config,
                 transport,
-                users,
-                tokens,
             }),
         })
     }
@@ -68,67 +98,129 @@ impl Client {
     }
 
     /// The URL [`Client::delete_user`] sends to for `user_id`, after checking the id: the id
-    /// is percent-encoded as one path segment, so `/`, `?`, `#` or `%` in it cannot change
-    /// the path.
+    /// is percent-encoded as one path segment, so `/`, `?` or `%` in it cannot change the
+    /// path.
     pub fn user_url(&self, user_id: &str) -> Result<Url, Error> {
         self.validate_user_id(user_id)?;
-        Ok(join_path(
-            &self.inner.users,
-            &[&encode_path_segment(user_id)],
-        ))
+        Ok(self.inner.urls.user(user_id))
     }
 
-    /// Checks `user_id` as [`Client::delete_user`] would, without sending anything: not
-    /// empty, at most [`MAX_USER_ID_CHARS`] characters, no control characters, not `.` or
-    /// `..`.
+    /// Checks `user_id` as [`Client::delete_user`] would, without sending anything: at most
+    /// [`MAX_USER_ID_CHARS`] characters and none of what an id never holds but a copied cell
+    /// does (whitespace, invisible characters, `,` `;` `"` `#`, an email, a column header,
+    /// `.` or `..`; see [`check_id`]).
     pub fn validate_user_id(&self, user_id: &str) -> Result<(), Error> {
-        check_id(VENDOR, "user_id", user_id, MAX_USER_ID_CHARS)
+        check_id("user_id", user_id, MAX_USER_ID_CHARS).map_err(|e| e.with_vendor(VENDOR))
     }
 
     /// Deletes one user now (`DELETE {adminRestApiUrl}/v1/users/{user_id}`). This cannot be
     /// undone. Only a **disabled** user can be deleted: an enabled one is an
-    /// [`ErrorKind::Conflict`](idp_core::ErrorKind::Conflict) error carrying RSA's reason.
+    /// [`ErrorKind::Conflict`] error carrying RSA's reason (the offboarding steps of
+    /// [`Offboarder`](idp_core::Offboarder) disable first).
     ///
-    /// Strict: a user that does not exist is an
-    /// [`ErrorKind::NotFound`](idp_core::ErrorKind::NotFound) error (see
+    /// Strict: a user that RSA says does not exist is an [`ErrorKind::NotFound`] error (see
     /// [`DeleteOutcome::from_result`](idp_core::DeleteOutcome::from_result) for idempotent
-    /// use). Rate limits and server errors are retried as the transport options allow; each
-    /// attempt carries the current JWT, renewed if it is near its expiry.
+    /// use); any other 404 is [`ErrorKind::Protocol`]; only RSA's documented success answer is
+    /// a delete. Rate limits and server errors are retried as the transport options allow.
     pub async fn delete_user(&self, user_id: &str) -> Result<Receipt, Error> {
         let url = self.user_url(user_id)?;
-        let inner = &*self.inner;
-        // Which attempt the answer being parsed belongs to (the closures share it).
-        let current_attempt = AtomicU32::new(0);
-        let sent = inner
-            .transport
+        let transport = &self.inner.transport;
+        let sent = transport
             .send(
                 "delete_user",
-                |attempt| {
-                    current_attempt.store(attempt, Ordering::Relaxed);
-                    let request =
-                        inner
-                            .tokens
-                            .bearer(inner.transport.clock().wall())
-                            .map(|token| {
-                                inner
-                                    .transport
-                                    .http()
-                                    .delete(url.clone())
-                                    .bearer_auth(token.expose())
-                                    .header(ACCEPT, "application/json")
-                                    // RSA's request example sends it, body or not.
-                                    .header(CONTENT_TYPE, "application/json")
-                            });
-                    async move { request }
+                |_| {
+                    Ok(transport
+                        .http()
+                        .delete(url.clone())
+                        .header(ACCEPT, "application/json")
+                        // RSA's request example sends it, body or not.
+                        .header(CONTENT_TYPE, "application/json"))
+                },
+                |response| answer::deleted(&scrubbed(response, Some(transport.scrubber()))),
+            )
+            .await?;
+        Ok(sent.receipt())
+    }
+
+    /// The accounts matching `query`: RSA's User Details lookup
+    /// (`POST …/v1/users/lookup` with `searchUnsynched: false`) answers one user or its
+    /// "not found"; the user is returned only when its `emailAddress` (for an email) or
+    /// `principalUsername` (for a username) equals the query, ASCII case ignored. The lookup
+    /// answers one user at a time, so duplicates cannot be seen (see the crate docs).
+    pub async fn find_users(&self, query: &UserQuery) -> Result<Vec<Account>, Error> {
+        let looked = self.lookup(query, "lookup_user").await?;
+        match looked.account {
+            Some(account) if lookup::matches(query, &account).map_err(stamp)? => Ok(vec![account]),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// One lookup; RSA's own "not found" is `None`.
+    pub(crate) async fn lookup(
+        &self,
+        query: &UserQuery,
+        operation: &'static str,
+    ) -> Result<Looked, Error> {
+        let url = self.inner.urls.lookup();
+        let body = lookup::request_body(query);
+        let transport = &self.inner.transport;
+        let result = transport
+            .send(
+                operation,
+                |_| {
+                    Ok(transport
+                        .http()
+                        .post(url.clone())
+                        .header(ACCEPT, "application/json")
+                        .header(CONTENT_TYPE, "application/json")
+                        .body(body.clone()))
+                },
+                |response| lookup::record(&scrubbed(response, Some(transport.scrubber()))),
+            )
+            .await;
+        match result {
+            Ok(sent) => Ok(Looked {
+                account: Some(sent.value),
+                attempts: sent.attempts,
+                request_id: sent.request_id,
+            }),
+            Err(err) if err.kind() == ErrorKind::NotFound => Ok(Looked {
+                account: None,
+                attempts: err.attempts(),
+                request_id: err.request_id().map(str::to_owned),
+            }),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// `PUT …/users/{id}/userStatus` with exactly `{"userStatus": "Disabled"}` (RSA refuses
+    /// extra properties with a 400).
+    pub(crate) async fn disable(&self, user_id: &str) -> Result<Receipt, Error> {
+        self.validate_user_id(user_id)?;
+        let url = self.inner.urls.user_status(user_id);
+        let transport = &self.inner.transport;
+        let sent = transport
+            .send(
+                "disable_user",
+                |_| {
+                    Ok(transport
+                        .http()
+                        .put(url.clone())
+                        .header(ACCEPT, "application/json")
+                        .header(CONTENT_TYPE, "application/json")
+                        .body(r#"{"userStatus":"Disabled"}"#))
                 },
                 |response| {
-                    let retried = current_attempt.load(Ordering::Relaxed) > 1;
-                    classify_delete(response, user_id, retried).map(|()| request_id(response))
+                    answer::disabled(&scrubbed(response, Some(transport.scrubber())), user_id)
                 },
             )
             .await?;
-        Ok(Receipt::new(sent.attempts, sent.value))
+        Ok(sent.receipt())
     }
+}
+
+fn stamp(err: Error) -> Error {
+    err.with_vendor(VENDOR)
 }
 
 impl UserDeleter for Client {
@@ -146,55 +238,27 @@ impl UserDeleter for Client {
     ) -> impl std::future::Future<Output = Result<Receipt, Error>> + Send {
         Client::delete_user(self, user_id)
     }
+
+    /// Looks up a reserved address that no user has (`…@example.invalid`): RSA's own "not
+    /// found" (or a user) proves the key file, the JWT and the base URL work; a refused key is
+    /// a 403 ([`ErrorKind::PermissionDenied`]). The lookup needs only the Help Desk
+    /// Administrator role, so this does not prove the key may delete (no read-only call can).
+    async fn check_access(&self) -> Result<(), Error> {
+        let query = UserQuery::email(ACCESS_CHECK_EMAIL).map_err(stamp)?;
+        self.lookup(&query, "check_access").await.map(|_| ())
+    }
+
+    fn transport(&self) -> &Transport {
+        &self.inner.transport
+    }
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("vendor", &VENDOR)
-            .field("users_url", &self.inner.users.as_str())
+            .field("users_url", &self.inner.urls.users().as_str())
             .field("config", &self.inner.config)
             .finish_non_exhaustive()
-    }
-}
-
-/// `{base}/v1/users` whether `base` ends in `/AdminInterface/restapi` or in
-/// `/AdminInterface/restapi/v1` (RSA's docs show both forms of `adminRestApiUrl`).
-fn users_url(base: &Url) -> Url {
-    let ends_in_v1 = base
-        .path_segments()
-        .and_then(|mut segments| segments.next_back())
-        .is_some_and(|last| last.eq_ignore_ascii_case("v1"));
-    if ends_in_v1 {
-        join_path(base, &["users"])
-    } else {
-        join_path(base, &["v1", "users"])
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn users(raw: &str) -> String {
-        let base = idp_core::transport::parse_base_url(VENDOR, raw, false)
-            .unwrap_or_else(|e| panic!("{e}"));
-        users_url(&base).to_string()
-    }
-
-    #[test]
-    fn both_forms_of_admin_rest_api_url_give_the_same_path() {
-        let want = "https://x.access.securid.com/AdminInterface/restapi/v1/users";
-        for raw in [
-            "https://x.access.securid.com/AdminInterface/restapi",
-            "https://x.access.securid.com/AdminInterface/restapi/",
-            "https://x.access.securid.com/AdminInterface/restapi/v1",
-            "https://x.access.securid.com/AdminInterface/restapi/v1/",
-            "https://x.access.securid.com/AdminInterface/restapi/V1",
-        ] {
-            assert_eq!(users(raw).to_lowercase(), want.to_lowercase(), "{raw}");
-        }
-        assert_eq!(users("https://h"), "https://h/v1/users");
-        assert_eq!(users("https://h/v10"), "https://h/v10/v1/users");
     }
 }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use idp_core::{Error, lookup_var, require_var};
+use idp_core::{Error, Overrides, Variable, lookup_var, require_var};
 
 use crate::VENDOR;
 use crate::key_file::KeyFile;
@@ -13,6 +13,25 @@ pub const ENV_KEY_FILE: &str = "RSA_CAS_KEY_FILE";
 /// Environment variable holding a base URL that replaces the key file's `adminRestApiUrl`
 /// for requests (optional; the JWT's `aud` stays the key file's value).
 pub const ENV_BASE_URL: &str = "RSA_CAS_BASE_URL";
+
+/// Every variable this crate reads. The key file's path is not itself a credential (the file
+/// is), so it may come from `--key-file`.
+pub const VARIABLES: &[Variable] = &[
+    Variable::new(
+        ENV_KEY_FILE,
+        false,
+        true,
+        Some("--key-file"),
+        "path of the admin API key file (JSON) downloaded from the Cloud Administration Console",
+    ),
+    Variable::new(
+        ENV_BASE_URL,
+        false,
+        false,
+        Some("--base-url"),
+        "base URL for requests instead of the key file's adminRestApiUrl (a proxy, a test server)",
+    ),
+];
 
 /// Configuration of a [`Client`](crate::Client).
 ///
@@ -41,21 +60,37 @@ impl Config {
         self
     }
 
-    /// Reads the configuration from the process environment: see [`Config::from_lookup`].
-    pub fn from_env() -> Result<Config, Error> {
-        Config::from_lookup(|name| std::env::var(name).ok())
+    /// Reads the configuration through `lookup` (a variable name to its value), with
+    /// `overrides` (the CLI's `--key-file` and `--base-url`) taking precedence over the
+    /// variables: `RSA_CAS_KEY_FILE` (required) is the path of the key file, and
+    /// `RSA_CAS_BASE_URL` (optional) replaces its `adminRestApiUrl` for requests. Values are
+    /// trimmed; blank values count as unset.
+    pub fn from_sources(
+        lookup: impl Fn(&str) -> Option<String>,
+        overrides: &Overrides,
+    ) -> Result<Config, Error> {
+        let key_file = match &overrides.key_file {
+            Some(path) => KeyFile::from_path(path)?,
+            None => KeyFile::from_path(require_var(&lookup, ENV_KEY_FILE).map_err(stamp)?)?,
+        };
+        let base_url = overrides
+            .base_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|url| !url.is_empty())
+            .map(str::to_owned)
+            .or_else(|| lookup_var(&lookup, ENV_BASE_URL));
+        Ok(Config { key_file, base_url })
     }
 
-    /// Reads the configuration through `lookup` (a variable name to its value):
-    /// `RSA_CAS_KEY_FILE` (required) is the path of the key file, and `RSA_CAS_BASE_URL`
-    /// (optional) replaces its `adminRestApiUrl` for requests. Empty values count as unset.
+    /// [`Config::from_sources`] without overrides.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
-        let path = require_var(VENDOR, &lookup, ENV_KEY_FILE)?;
-        let config = Config::new(KeyFile::from_path(path.trim())?);
-        Ok(match lookup_var(&lookup, ENV_BASE_URL) {
-            Some(base_url) => config.with_base_url(base_url.trim()),
-            None => config,
-        })
+        Config::from_sources(lookup, &Overrides::none())
+    }
+
+    /// [`Config::from_sources`] from the process environment, without overrides.
+    pub fn from_env() -> Result<Config, Error> {
+        Config::from_sources(|name| std::env::var(name).ok(), &Overrides::none())
     }
 
     /// The key file.
@@ -70,13 +105,34 @@ impl Config {
             .as_deref()
             .unwrap_or_else(|| self.key_file.admin_rest_api_url())
     }
+
+    /// Where [`Config::base_url`] came from, for error messages.
+    pub(crate) fn base_url_origin(&self) -> &'static str {
+        if self.base_url.is_some() {
+            "RSA_CAS_BASE_URL (--base-url)"
+        } else {
+            "the key file's adminRestApiUrl"
+        }
+    }
+}
+
+fn stamp(err: Error) -> Error {
+    err.with_vendor(VENDOR)
 }
 
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A private key pasted into the base URL must not come out through `Debug` either.
+        let base_url = self.base_url.as_deref().map(|url| {
+            if self.key_file.holds_key_material(url) {
+                "(not shown: it holds key material)"
+            } else {
+                url
+            }
+        });
         f.debug_struct("Config")
             .field("key_file", &self.key_file)
-            .field("base_url", &self.base_url)
+            .field("base_url", &base_url)
             .finish_non_exhaustive()
     }
 }

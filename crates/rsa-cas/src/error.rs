@@ -1,217 +1,172 @@
-//! Every HTTP status and vendor message RSA's delete-user API answers with, mapped onto
-//! [`ErrorKind`] in one place.
+//! RSA's API as the transport needs to know it, and the one place where every status and
+//! body RSA answers with becomes an [`ErrorKind`]: deletes, lookups, status changes.
 
-use idp_core::transport::truncate_for_message;
-use idp_core::{Error, ErrorKind, Response};
-use serde_json::Value;
+use std::sync::{Arc, OnceLock};
+
+use idp_core::{Api, Error, ErrorKind, Response, Scrubber};
 
 use crate::VENDOR;
+use crate::answer::{ErrorBody, scrubbed};
 
 /// Headers that may carry a request id. RSA documents none; these are the usual names, read
 /// only when present.
 const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "x-correlation-id", "x-amzn-requestid"];
 
-/// Classifies the answer to `DELETE …/v1/users/{user_id}`.
-///
-/// `retried` says whether an earlier attempt of the same call already reached the server
-/// (and failed with a retryable error), so a 404 may mean that attempt deleted the user.
-pub(crate) fn classify_delete(
-    response: &Response,
-    user_id: &str,
-    retried: bool,
-) -> Result<(), Error> {
-    let status = response.status;
-    if response.is_success() {
-        return Ok(());
+/// What to check when a 404 or 410 is not RSA's own "no such user".
+pub(crate) const CHECK_BASE_URL: &str = "the base URL, RSA_CAS_BASE_URL (--base-url) or the key \
+     file's adminRestApiUrl: it must end in /AdminInterface/restapi or /AdminInterface/restapi/v1";
+
+/// Appended to a delete's 409 when RSA says the user is enabled; [`is_enabled_conflict`]
+/// recognises it.
+const ENABLED_HINT: &str = "(disable the user first: only disabled users can be deleted)";
+
+/// Appended to a delete's 409 when RSA says the user is pending deletion.
+const PENDING_HINT: &str = "(the user is marked deleted: CAS removes it by itself within 7 days)";
+
+const FORBIDDEN: &str = "not authorized: RSA answers 403 both for a key without the needed role \
+     (Super Administrator to delete; Help Desk Administrator to look up or disable) and for a \
+     token it refused (wrong key file, accessID or adminRestApiUrl, or this machine's clock off \
+     by more than a minute)";
+
+/// RSA SecurID Cloud Access Service's Cloud Administration REST API.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RsaCasApi {
+    /// The transport's scrubber, set once the transport exists, so bodies are cleaned before
+    /// a message is cut from them.
+    scrubber: Arc<OnceLock<Scrubber>>,
+}
+
+impl RsaCasApi {
+    /// Cleans bodies with `scrubber` from now on (the transport's).
+    pub(crate) fn use_scrubber(&self, scrubber: &Scrubber) {
+        // Set once, by the one client that made this API; a second call changes nothing.
+        let _ = self.scrubber.set(scrubber.clone());
     }
-    let reason = vendor_reason(response);
-    let id = truncate_for_message(user_id);
-    let (kind, message) = match status {
-        401 => (
-            ErrorKind::Unauthenticated,
-            "the service did not accept the JWT: check the key file (accessID, accessKey) \
-             and this machine's clock"
-                .to_owned(),
-        ),
-        403 => (
-            ErrorKind::PermissionDenied,
-            "not authorized: RSA's docs use 403 both for a key without the Super \
-             Administrator role and for a token the service refused (wrong key file, \
-             accessID or adminRestApiUrl, or this machine's clock off by more than a minute)"
-                .to_owned(),
-        ),
-        // A web page (a proxy's, or a wrong base URL's) says nothing about the user: taking
-        // it for "not found" would report every id of a bulk run as already absent.
-        404 | 410 if is_markup(response) => (
-            ErrorKind::Protocol,
-            format!(
-                "HTTP {status} answered with a web page, not by RSA's API: check the base URL \
-                 (adminRestApiUrl, RSA_CAS_BASE_URL); user {id:?} was not deleted: {}",
-                response.describe_body()
-            ),
-        ),
-        404 if retried => (
-            ErrorKind::NotFound,
-            format!(
-                "user {id:?} not found (an earlier attempt of this call failed with a \
-                 retryable error and may have deleted it)"
-            ),
-        ),
-        404 => (ErrorKind::NotFound, format!("user {id:?} not found")),
-        405 => (
-            ErrorKind::NotAllowed,
-            format!(
-                "user {id:?} belongs to a SCIM-managed (SCIM Managed or Azure Active Directory \
-                 SCIM) identity source: delete it in that source instead"
-            ),
-        ),
-        409 => (
-            ErrorKind::Conflict,
-            conflict_message(&id, reason.as_deref()),
-        ),
-        429 => (ErrorKind::RateLimited, "too many requests".to_owned()),
-        500 => (
-            ErrorKind::Server,
-            "internal error while processing the request".to_owned(),
-        ),
-        _ => (
-            ErrorKind::from_status(status),
-            format!("unexpected HTTP status {status}"),
-        ),
-    };
-    // The 409 message already quotes the vendor's reason; elsewhere append it when present.
-    let message = match reason {
-        Some(reason) if kind != ErrorKind::Conflict => format!("{message}: {reason}"),
-        None if !known(status) => format!("{message}: {}", response.describe_body()),
-        _ => message,
-    };
-    let mut err = response.error(VENDOR, kind, message);
-    if let Some(code) = vendor_code(response) {
-        err = err.with_code(code);
+}
+
+impl Api for RsaCasApi {
+    fn name(&self) -> &'static str {
+        VENDOR
     }
-    Err(err.with_request_id_opt(request_id(response)))
+
+    fn product(&self) -> &'static str {
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
+    }
+
+    fn request_id_headers(&self) -> &'static [&'static str] {
+        &REQUEST_ID_HEADERS
+    }
+
+    fn parse_error(&self, response: &Response) -> Error {
+        let response = scrubbed(response, self.scrubber.get());
+        let response = response.as_ref();
+        let body = ErrorBody::read(response);
+        let reason = body.reason();
+        let with_reason = |message: &str| match &reason {
+            Some(reason) => format!("{message}: {reason}"),
+            None => message.to_owned(),
+        };
+        let (kind, message) = match response.status {
+            404 if body.is_user_not_found() => (ErrorKind::NotFound, with_reason("no such user")),
+            // A gateway, a proxy, a wrong base URL, or RSA's own 404 for a path it does not
+            // have: none of them says anything about the user.
+            404 | 410 => {
+                let err = response.unconfirmed_not_found(CHECK_BASE_URL);
+                return with_code(err, &body);
+            }
+            401 => (
+                ErrorKind::Unauthenticated,
+                with_reason(
+                    "the service did not accept the JWT: check the key file (accessID, \
+                     accessKey, adminRestApiUrl) and this machine's clock",
+                ),
+            ),
+            403 => (ErrorKind::PermissionDenied, with_reason(FORBIDDEN)),
+            405 if response.operation == "delete_user" => (
+                ErrorKind::NotAllowed,
+                with_reason(
+                    "RSA does not delete users of SCIM-managed identity sources (SCIM Managed, \
+                     Azure Active Directory SCIM): delete the user in the identity provider, \
+                     which deprovisions it through SCIM",
+                ),
+            ),
+            405 => (
+                ErrorKind::NotAllowed,
+                with_reason(&format!(
+                    "HTTP 405 Method Not Allowed: RSA answers it for users of SCIM-managed \
+                     identity sources; otherwise check {CHECK_BASE_URL}"
+                )),
+            ),
+            409 => (
+                ErrorKind::Conflict,
+                conflict_message(response.operation, reason.as_deref()),
+            ),
+            400 => (
+                ErrorKind::InvalidInput,
+                with_reason("RSA refused the request as malformed"),
+            ),
+            429 => (ErrorKind::RateLimited, with_reason("too many requests")),
+            500 => (
+                ErrorKind::Server,
+                with_reason("internal error while processing the request"),
+            ),
+            status => {
+                let message = format!("unexpected HTTP status {status}");
+                let message = match &reason {
+                    Some(reason) => format!("{message}: {reason}"),
+                    None => format!("{message}: {}", response.describe_body()),
+                };
+                (ErrorKind::from_status(status), message)
+            }
+        };
+        with_code(response.error(kind, message), &body)
+    }
 }
 
-/// The answer's request id, if it carried one under a usual header name.
-pub(crate) fn request_id(response: &Response) -> Option<String> {
-    REQUEST_ID_HEADERS
-        .iter()
-        .find_map(|name| response.header(name))
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(truncate_for_message)
+fn with_code(err: Error, body: &ErrorBody) -> Error {
+    match body.code() {
+        Some(code) => err.with_code(code),
+        None => err,
+    }
 }
 
-/// Whether the body is an HTML (or other markup) page rather than an API answer.
-fn is_markup(response: &Response) -> bool {
-    let html_type = response
-        .header("content-type")
-        .is_some_and(|ct| ct.to_ascii_lowercase().contains("html"));
-    let text = String::from_utf8_lossy(&response.body[..response.body.len().min(64)]);
-    html_type || text.trim_start().starts_with('<')
-}
-
-/// Statuses RSA documents for this call (besides 401, which is ours).
-fn known(status: u16) -> bool {
-    matches!(status, 401 | 403 | 404 | 405 | 409 | 429 | 500)
-}
-
-/// RSA's 409 reasons, with what to do about the known ones. The documented list is cut off,
-/// so an unknown reason is passed on verbatim.
-fn conflict_message(id: &str, reason: Option<&str>) -> String {
+/// RSA's 409 reasons, with what to do about the known ones. The documented list for delete
+/// has two ("User is in enabled state.", "User is in pending deletion state."); any other
+/// reason is passed on verbatim.
+fn conflict_message(operation: &str, reason: Option<&str>) -> String {
+    let what = match operation {
+        "delete_user" => "the user cannot be deleted",
+        "disable_user" => "RSA refused to change the user's status",
+        _ => "conflict",
+    };
     let Some(reason) = reason else {
-        return format!(
-            "user {id:?} cannot be deleted now (HTTP 409 without a reason; a user must be \
-             disabled before it can be deleted)"
-        );
+        return match operation {
+            "delete_user" => format!(
+                "{what} now (HTTP 409 without a reason; a user must be disabled and not pending \
+                 deletion to be deleted)"
+            ),
+            _ => format!("{what} (HTTP 409 without a reason)"),
+        };
     };
     let lower = reason.to_ascii_lowercase();
-    let hint = if lower.contains("pending deletion") {
-        " (the user is already being deleted)"
+    let hint = if operation != "delete_user" {
+        None
+    } else if lower.contains("pending deletion") {
+        Some(PENDING_HINT)
     } else if lower.contains("enabled state") {
-        " (disable the user first: only disabled users can be deleted)"
+        Some(ENABLED_HINT)
     } else {
-        ""
+        None
     };
-    format!("user {id:?} cannot be deleted: {reason}{hint}")
-}
-
-/// The vendor's reason, from whatever body arrived: JSON with a message-like field, a JSON
-/// string, or plain text. HTML error pages and empty bodies give `None`.
-fn vendor_reason(response: &Response) -> Option<String> {
-    let text = match serde_json::from_slice::<Value>(&response.body) {
-        Ok(json) => json_message(&json)?,
-        Err(_) => {
-            let text = String::from_utf8_lossy(&response.body);
-            let text = text.trim();
-            if text.starts_with('<') || text.starts_with('{') || text.starts_with('[') {
-                // Markup, or JSON cut at the body cap: nothing quotable.
-                return None;
-            }
-            text.to_owned()
-        }
-    };
-    clean(&text)
-}
-
-/// The first message-like field of a JSON error body, however RSA shapes it: top level,
-/// under `error`, or the first element of `errors`.
-fn json_message(json: &Value) -> Option<String> {
-    const FIELDS: [&str; 7] = [
-        "message",
-        "errorMessage",
-        "error_description",
-        "description",
-        "detail",
-        "reason",
-        "error",
-    ];
-    match json {
-        Value::String(s) => Some(s.clone()),
-        Value::Object(map) => FIELDS.iter().find_map(|name| match map.get(*name) {
-            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
-            Some(nested @ Value::Object(_)) => json_message(nested),
-            _ => None,
-        }),
-        Value::Array(items) => items.first().and_then(json_message),
-        _ => None,
+    match hint {
+        Some(hint) => format!("{what}: {reason} {hint}"),
+        None => format!("{what}: {reason}"),
     }
-    .or_else(|| match json {
-        Value::Object(map) => map.get("errors").and_then(json_message),
-        _ => None,
-    })
 }
 
-/// A JSON body's error code (`code` or `errorCode`, string or number), when present.
-fn vendor_code(response: &Response) -> Option<String> {
-    let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(&response.body) else {
-        return None;
-    };
-    ["errorCode", "code"]
-        .iter()
-        .find_map(|name| match map.get(*name) {
-            Some(Value::String(s)) if !s.trim().is_empty() => Some(truncate_for_message(s)),
-            Some(Value::Number(n)) => Some(n.to_string()),
-            _ => None,
-        })
-}
-
-/// One line, no control characters, at most a few hundred characters.
-fn clean(text: &str) -> Option<String> {
-    const MAX: usize = 300;
-    let line: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
-    if line.is_empty() {
-        return None;
-    }
-    if line.chars().count() > MAX {
-        let head: String = line.chars().take(MAX).collect();
-        return Some(format!("{head}…"));
-    }
-    Some(line)
+/// Whether `err` is a delete's 409 because the user is still enabled.
+pub(crate) fn is_enabled_conflict(err: &Error) -> bool {
+    err.kind() == ErrorKind::Conflict && err.message().contains(ENABLED_HINT)
 }
 
 #[cfg(test)]
@@ -222,73 +177,145 @@ mod tests {
     use idp_core::reqwest::header::{HeaderMap, HeaderValue};
 
     fn answer(status: u16, body: &str) -> Response {
-        Response::new(status, HeaderMap::new(), body.to_owned())
+        Response::new(status, HeaderMap::new(), body.to_owned()).for_operation("delete_user", 1)
     }
 
-    fn kind_of(status: u16, body: &str) -> Error {
-        classify_delete(&answer(status, body), "u-1", false).expect_err("an error")
+    fn parse(status: u16, body: &str) -> Error {
+        RsaCasApi::default().parse_error(&answer(status, body))
     }
+
+    const NOT_FOUND: &str = r#"{"code":"404 NOT_FOUND","description":"User eb2e12ae-1112-451b-98e1-dfe4e6afd60d not found"}"#;
 
     #[test]
     fn every_documented_status_maps() {
-        assert!(classify_delete(&answer(200, ""), "u-1", false).is_ok());
-        assert!(classify_delete(&answer(204, ""), "u-1", false).is_ok());
-        for (status, kind) in [
-            (401, ErrorKind::Unauthenticated),
-            (403, ErrorKind::PermissionDenied),
-            (404, ErrorKind::NotFound),
-            (405, ErrorKind::NotAllowed),
-            (409, ErrorKind::Conflict),
-            (429, ErrorKind::RateLimited),
-            (500, ErrorKind::Server),
-            (502, ErrorKind::Server),
-            (400, ErrorKind::InvalidInput),
-            (418, ErrorKind::Protocol),
+        for (status, body, kind) in [
+            (401, "", ErrorKind::Unauthenticated),
+            (403, "", ErrorKind::PermissionDenied),
+            (404, NOT_FOUND, ErrorKind::NotFound),
+            (404, "", ErrorKind::Protocol),
+            (405, "", ErrorKind::NotAllowed),
+            (409, "", ErrorKind::Conflict),
+            (429, "", ErrorKind::RateLimited),
+            (500, "", ErrorKind::Server),
+            (502, "", ErrorKind::Server),
+            (400, "", ErrorKind::InvalidInput),
+            (410, "", ErrorKind::Protocol),
+            (418, "", ErrorKind::Protocol),
         ] {
-            let err = kind_of(status, "");
-            assert_eq!(err.kind(), kind, "{status}");
+            let err = parse(status, body);
+            assert_eq!(err.kind(), kind, "{status} {body}");
             assert_eq!(err.status(), Some(status));
-            assert_eq!(err.vendor(), VENDOR);
         }
     }
 
     #[test]
     fn forbidden_says_bad_tokens_get_it_too() {
-        let err = kind_of(403, "");
+        let err = parse(403, "");
         assert!(err.message().contains("Super Administrator"), "{err}");
         assert!(err.message().contains("token"), "{err}");
         assert!(!err.is_retryable());
+        let spring = parse(
+            403,
+            r#"{"timestamp":1749938869908,"status":403,"error":"Forbidden","message":"Server failed to process provided access token","path":"/AdminInterface/restapi/v1/users/x/userStatus"}"#,
+        );
+        assert_eq!(spring.kind(), ErrorKind::PermissionDenied);
+        assert!(
+            spring
+                .message()
+                .ends_with(": Server failed to process provided access token"),
+            "{spring}"
+        );
+    }
+
+    #[test]
+    fn not_found_quotes_rsa_and_keeps_its_code() {
+        let err = parse(404, NOT_FOUND);
+        assert_eq!(err.kind(), ErrorKind::NotFound);
+        assert_eq!(err.code(), Some("404 NOT_FOUND"));
+        assert!(err.message().contains("not found"), "{err}");
+    }
+
+    #[test]
+    fn other_404s_name_the_base_url_variable() {
+        for body in [
+            "",
+            "404 page not found",
+            r#"{"message":"Not Found"}"#,
+            r#"{"message":"User is not found."}"#,
+            "<!doctype html><h1>404</h1>",
+        ] {
+            let err = parse(404, body);
+            assert_eq!(err.kind(), ErrorKind::Protocol, "{body}");
+            assert!(err.message().contains("RSA_CAS_BASE_URL"), "{err}");
+            assert!(err.message().contains("adminRestApiUrl"), "{err}");
+        }
     }
 
     #[test]
     fn conflict_reasons_from_any_body_shape() {
-        let json = kind_of(409, r#"{"message":"User is in enabled state."}"#);
-        assert!(
-            json.message()
-                .contains("User is in enabled state. (disable the user first"),
-            "{json}"
+        let rsa = parse(
+            409,
+            r#"{"code":"409 CONFLICT","description":"User is in enabled state."}"#,
         );
-        let text = kind_of(409, "User is in pending deletion state.\n");
+        assert!(
+            rsa.message()
+                .contains("User is in enabled state. (disable the user first"),
+            "{rsa}"
+        );
+        assert!(is_enabled_conflict(&rsa));
+        assert_eq!(rsa.code(), Some("409 CONFLICT"));
+        let json = parse(409, r#"{"message":"User is in enabled state."}"#);
+        assert!(is_enabled_conflict(&json), "{json}");
+        let text = parse(409, "User is in pending deletion state.\n");
         assert!(
             text.message()
-                .contains("pending deletion state. (the user is already being deleted)"),
+                .contains("pending deletion state. (the user is marked deleted"),
             "{text}"
         );
-        let nested = kind_of(409, r#"{"errors":[{"description":"Something new"}]}"#);
+        assert!(!is_enabled_conflict(&text));
+        let nested = parse(409, r#"{"errors":[{"description":"Something new"}]}"#);
         assert!(
             nested
                 .message()
-                .ends_with("cannot be deleted: Something new")
+                .ends_with("cannot be deleted: Something new"),
+            "{nested}"
         );
-        let string = kind_of(409, r#""quoted reason""#);
+        let string = parse(409, r#""quoted reason""#);
         assert!(string.message().ends_with(": quoted reason"), "{string}");
-        let none = kind_of(409, "");
+        let none = parse(409, "");
         assert!(none.message().contains("must be disabled"), "{none}");
-        let html = kind_of(409, "<html><body>Conflict</body></html>");
+        let html = parse(409, "<html><body>Conflict</body></html>");
         assert!(!html.message().contains("<html>"), "{html}");
-        for err in [json, text, nested, string, none, html] {
+        for err in [rsa, json, text, nested, string, none, html] {
             assert_eq!(err.kind(), ErrorKind::Conflict);
         }
+        // Only a delete's 409 gets the delete hints.
+        let disable = RsaCasApi::default().parse_error(
+            &Response::new(409, HeaderMap::new(), "User is in enabled state.")
+                .for_operation("disable_user", 1),
+        );
+        assert!(!is_enabled_conflict(&disable), "{disable}");
+    }
+
+    #[test]
+    fn a_scim_user_cannot_be_deleted_here() {
+        let err = parse(405, r#"{"message":"Method Not Allowed"}"#);
+        assert_eq!(err.kind(), ErrorKind::NotAllowed);
+        assert!(err.message().contains("identity provider"), "{err}");
+        assert!(err.message().contains("SCIM"), "{err}");
+    }
+
+    #[test]
+    fn wrong_number_of_properties_is_quoted() {
+        let err = parse(
+            400,
+            r#"{"code":"400 BAD_REQUEST","description":"Wrong number of properties in the request body."}"#,
+        );
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert!(
+            err.message()
+                .ends_with("Wrong number of properties in the request body.")
+        );
     }
 
     #[test]
@@ -298,13 +325,14 @@ mod tests {
         let response = Response::new(
             500,
             headers,
-            r#"{"errorCode":"E42","message":"database\nunavailable"}"#,
-        );
-        let err = classify_delete(&response, "u", false).expect_err("an error");
-        assert_eq!(err.code(), Some("E42"));
-        assert_eq!(err.request_id(), Some("req-7"));
+            r#"{"code":"500 INTERNAL_SERVER_ERROR","description":"An internal\nerror occurred."}"#,
+        )
+        .with_request_id_from(&REQUEST_ID_HEADERS);
+        let err = RsaCasApi::default().parse_error(&response);
+        assert_eq!(err.code(), Some("500 INTERNAL_SERVER_ERROR"));
+        assert_eq!(response.request_id(), Some("req-7"));
         assert!(
-            err.message().ends_with(": database unavailable"),
+            err.message().ends_with(": An internal error occurred."),
             "{}",
             err.message()
         );
@@ -313,168 +341,121 @@ mod tests {
 
     #[test]
     fn unexpected_status_describes_the_body() {
-        let err = kind_of(418, "teapot");
+        let err = parse(418, "teapot");
         assert!(
             err.message().contains("unexpected HTTP status 418"),
             "{err}"
         );
-        let err = kind_of(418, "<html>x</html>");
+        let err = parse(418, "<html>x</html>");
         assert!(err.message().contains("14 bytes"), "{err}");
     }
 
     #[test]
-    fn not_found_after_a_retry_says_so() {
-        let err = classify_delete(&answer(404, ""), "u", true).expect_err("an error");
-        assert_eq!(err.kind(), ErrorKind::NotFound);
-        assert!(err.message().contains("may have deleted it"), "{err}");
-    }
-
-    #[test]
-    fn a_404_web_page_is_not_an_absent_user() {
-        let page = kind_of(
-            404,
-            "<!doctype html><html><body><h1>404 Not Found</h1></body></html>",
-        );
-        assert_eq!(page.kind(), ErrorKind::Protocol, "{page}");
-        assert!(page.message().contains("check the base URL"), "{page}");
-        let mut headers = HeaderMap::new();
-        headers.insert("content-type", HeaderValue::from_static("text/html"));
-        let typed = Response::new(404, headers, "Not Found");
-        let err = classify_delete(&typed, "u", false).expect_err("an error");
-        assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
-        // RSA's own answers stay NotFound, whatever their shape.
-        for body in [
-            "",
-            r#"{"message":"User is not found."}"#,
-            "User is not found.",
-        ] {
-            assert_eq!(kind_of(404, body).kind(), ErrorKind::NotFound, "{body:?}");
-        }
-    }
-
-    #[test]
-    fn long_reasons_are_cut() {
-        let err = kind_of(409, &"x".repeat(5000));
+    fn long_reasons_are_cut_to_the_shared_limit() {
+        let err = parse(409, &"x".repeat(5000));
+        let limit = idp_core::text::MAX_MESSAGE_CHARS + 100;
         assert!(
-            err.message().chars().count() < 500,
+            err.message().chars().count() < limit,
             "{}",
             err.message().len()
         );
     }
+
+    #[test]
+    fn credentials_are_scrubbed_before_a_message_is_cut() {
+        let api = RsaCasApi::default();
+        let scrubber = Scrubber::new();
+        let jwt = format!("eyJ{}", "s".repeat(700));
+        scrubber.add(&idp_core::Secret::new(jwt.clone()));
+        api.use_scrubber(&scrubber);
+        let body = format!(r#"{{"code":"409 CONFLICT","description":"bad Bearer {jwt}"}}"#);
+        let err = api.parse_error(&answer(409, &body));
+        assert!(!err.message().contains("sssssssssss"), "{err}");
+        assert!(err.message().contains("[REDACTED]"), "{err}");
+        let page = api.parse_error(&answer(404, &format!("Bearer {jwt}")));
+        assert!(!page.message().contains("sssssssssss"), "{page}");
+    }
 }
 
-/// Property tests: the parser never panics, whatever the status, headers and body.
+/// Properties over arbitrary answers (the shared strategy): nothing panics, "no such user"
+/// comes only from RSA's own body, and "done" only from RSA's documented success shapes.
 #[cfg(test)]
-mod fuzz {
+mod properties {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
-    use idp_core::reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+    use crate::{answer, lookup};
+    use idp_core::test_util::strategies::response;
     use proptest::prelude::*;
+    use serde_json::Value;
 
-    /// Object keys: the ones the parser looks for, and anything else.
-    const KEYS: [&str; 11] = [
-        "message",
-        "errorMessage",
-        "error_description",
+    const KEYS: &[&str] = &[
+        "code",
         "description",
-        "detail",
-        "reason",
+        "message",
         "error",
         "errors",
-        "code",
         "errorCode",
+        "timestamp",
         "status",
+        "success",
+        "id",
+        "userStatus",
+        "emailAddress",
+        "markDeleted",
     ];
+    const HEADERS: &[&str] = &["x-request-id", "x-correlation-id", "x-amzn-requestid"];
+    const OPERATIONS: &[&str] = &["delete_user", "lookup_user", "disable_user", "check_access"];
 
-    fn key() -> impl Strategy<Value = String> {
-        prop_oneof![
-            3 => proptest::sample::select(&KEYS[..]).prop_map(str::to_owned),
-            1 => any::<String>(),
-        ]
-    }
-
-    fn json() -> impl Strategy<Value = Value> {
-        let leaf = prop_oneof![
-            Just(Value::Null),
-            any::<bool>().prop_map(Value::Bool),
-            any::<i64>().prop_map(Value::from),
-            any::<f64>().prop_map(Value::from),
-            any::<String>().prop_map(Value::String),
-        ];
-        leaf.prop_recursive(4, 48, 6, |inner| {
-            prop_oneof![
-                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-                proptest::collection::btree_map(key(), inner, 0..6)
-                    .prop_map(|map| Value::Object(map.into_iter().collect())),
-            ]
-        })
-    }
-
-    fn body() -> impl Strategy<Value = Vec<u8>> {
-        prop_oneof![
-            proptest::collection::vec(any::<u8>(), 0..512),
-            json().prop_map(|v| serde_json::to_vec(&v).unwrap()),
-            // JSON cut short, as at the body cap.
-            (json(), any::<prop::sample::Index>()).prop_map(|(v, at)| {
-                let bytes = serde_json::to_vec(&v).unwrap();
-                bytes[..at.index(bytes.len() + 1)].to_vec()
-            }),
-            any::<String>().prop_map(|s| format!("<html><body>{s}</body></html>").into_bytes()),
-        ]
-    }
-
-    fn headers() -> impl Strategy<Value = HeaderMap> {
-        let name = proptest::sample::select(
-            &[
-                "x-request-id",
-                "x-correlation-id",
-                "x-amzn-requestid",
-                "content-type",
-                "retry-after",
-            ][..],
-        );
-        let value = proptest::collection::vec(any::<u8>(), 0..80);
-        proptest::collection::vec((name, value), 0..6).prop_map(|pairs| {
-            let mut map = HeaderMap::new();
-            for (name, value) in pairs {
-                if let Ok(value) = HeaderValue::from_bytes(&value) {
-                    map.append(HeaderName::from_static(name), value);
-                }
-            }
-            map
-        })
+    fn object(response: &Response) -> Option<serde_json::Map<String, Value>> {
+        match serde_json::from_slice(&response.body) {
+            Ok(Value::Object(map)) => Some(map),
+            _ => None,
+        }
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(512))]
+        #![proptest_config(ProptestConfig::with_cases(256))]
 
         #[test]
-        fn classify_delete_never_panics(
-            status in 100u16..600,
-            headers in headers(),
-            body in body(),
-            truncated in any::<bool>(),
-            user_id in any::<String>(),
-            retried in any::<bool>(),
+        fn not_found_only_from_rsas_own_body(response in response(KEYS, HEADERS, OPERATIONS)) {
+            let err = RsaCasApi::default().parse_error(&response);
+            prop_assert_eq!(err.status(), Some(response.status));
+            prop_assert!(err.message().chars().count() < 1200, "{}", err.message());
+            if err.kind() == ErrorKind::NotFound {
+                prop_assert_eq!(response.status, 404);
+                let map = object(&response).expect("a JSON object");
+                let code = map.get("code").and_then(Value::as_str).unwrap_or_default();
+                let description =
+                    map.get("description").and_then(Value::as_str).unwrap_or_default();
+                prop_assert!(code.to_ascii_uppercase().contains("NOT_FOUND"));
+                prop_assert!(description.to_ascii_lowercase().contains("not found"));
+            }
+        }
+
+        #[test]
+        fn done_only_from_the_documented_success_shapes(
+            response in response(KEYS, HEADERS, OPERATIONS),
         ) {
-            let mut response = Response::new(status, headers, body);
-            response.truncated = truncated;
-            let _ = request_id(&response);
-            match classify_delete(&response, &user_id, retried) {
-                Ok(()) => prop_assert!((200..300).contains(&status)),
-                Err(err) => {
-                    prop_assert!(!(200..300).contains(&status));
-                    prop_assert_eq!(err.status(), Some(status));
-                    prop_assert_eq!(err.vendor(), VENDOR);
-                    // A web page is never taken for an absent user.
-                    if err.kind() == ErrorKind::NotFound {
-                        prop_assert!(status == 404 || status == 410);
-                        prop_assert!(!is_markup(&response));
-                    }
-                    // Bounded, whatever the body and the id.
-                    prop_assert!(err.message().chars().count() < 1000, "{}", err.message());
-                }
+            if answer::deleted(&response).is_ok() {
+                prop_assert_eq!(response.status, 200);
+                let object = object(&response);
+                prop_assert!(response.is_empty() || object.is_some());
+                prop_assert!(object.is_none_or(|m| !m.contains_key("error")
+                    && !m.contains_key("errors")
+                    && m.get("success") != Some(&Value::Bool(false))));
+            }
+            if answer::disabled(&response, "u-1").is_ok() {
+                prop_assert_eq!(response.status, 200);
+                let status = object(&response)
+                    .and_then(|m| m.get("userStatus").and_then(Value::as_str).map(str::to_owned));
+                prop_assert!(status.is_some_and(|s| s.eq_ignore_ascii_case("disabled")));
+            }
+            if let Ok(account) = lookup::record(&response) {
+                prop_assert_eq!(response.status, 200);
+                let id = object(&response)
+                    .and_then(|m| m.get("id").and_then(Value::as_str).map(str::to_owned));
+                prop_assert_eq!(id, Some(account.user_id));
             }
         }
     }

@@ -1,4 +1,5 @@
-//! Key files, configuration from variables, base-URL rules, and secrets never printed.
+//! Key files, configuration from variables and overrides, base-URL rules, and the private key
+//! never printed: not in `Debug`, not in any configuration error.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -8,8 +9,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use common::*;
-use idp_core::{ErrorKind, TransportOptions};
-use idp_rsa_cas::{Client, Config, ENV_BASE_URL, ENV_KEY_FILE, KeyFile};
+use idp_core::{ErrorKind, Overrides, TransportOptions};
+use idp_rsa_cas::{Client, Config, ENV_BASE_URL, ENV_KEY_FILE, KeyFile, VARIABLES, VENDOR};
 use serde_json::json;
 
 const URL: &str = "https://acme.access.securid.com/AdminInterface/restapi";
@@ -56,8 +57,8 @@ fn config_error(json: &str) -> String {
     let err = KeyFile::from_json(json).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config, "{err}");
     assert_eq!(err.vendor(), idp_rsa_cas::VENDOR);
-    let text = err.to_string();
-    assert!(!text.contains(&private_key_canary()), "key leaked: {text}");
+    let text = format!("{err} {err:?}");
+    assert_no_key(&text);
     text
 }
 
@@ -147,6 +148,21 @@ fn malformed_key_files_say_which_problem() {
         (
             with("adminRestApiUrl", json!("acme.access.securid.com")),
             "adminRestApiUrl \"acme.access.securid.com\" is not a URL",
+        ),
+        (
+            with("adminRestApiUrl", json!(test_key().pkcs1_pem)),
+            "adminRestApiUrl holds key material",
+        ),
+        (
+            with(
+                "adminRestApiUrl",
+                json!(format!("https://acme.example.com/{}", private_key_canary())),
+            ),
+            "adminRestApiUrl holds key material",
+        ),
+        (
+            with("accessID", json!(test_key().pkcs1_pem)),
+            "accessID holds key material",
         ),
     ];
     for (json, needle) in cases {
@@ -271,7 +287,6 @@ fn debug_output_never_shows_the_private_key() {
         format!("{client:?}"),
         format!("{client:#?}"),
         format!("{:?}", key.access_key()),
-        format!("{}", key.access_key()),
     ] {
         assert!(!text.contains(&canary), "private key leaked: {text}");
         assert!(!text.contains("PRIVATE KEY"), "private key leaked: {text}");
@@ -280,4 +295,110 @@ fn debug_output_never_shows_the_private_key() {
     assert!(text.contains(ACCESS_ID), "{text}");
     assert!(text.contains("proxy.example.com"), "{text}");
     assert!(format!("{key:?}").contains("REDACTED"));
+}
+
+#[test]
+fn the_variables_table_lists_what_is_read() {
+    let names: Vec<&str> = VARIABLES.iter().map(|v| v.name).collect();
+    assert_eq!(names, [ENV_KEY_FILE, ENV_BASE_URL]);
+    let key = &VARIABLES[0];
+    assert!(key.required && !key.secret);
+    assert_eq!(key.flag, Some("--key-file"));
+    let base = &VARIABLES[1];
+    assert!(!base.required && !base.secret);
+    assert_eq!(base.flag, Some("--base-url"));
+    assert!(VARIABLES.iter().all(|v| !v.help.is_empty()));
+}
+
+#[test]
+fn overrides_win_over_the_variables() {
+    let from_env = TempKeyFile::new(&key_json(URL));
+    let from_flag = TempKeyFile::new(&key_json(
+        "https://flag.access.securid.com/AdminInterface/restapi",
+    ));
+    let env_path = from_env.path();
+    let lookup = |name: &str| match name {
+        ENV_KEY_FILE => Some(env_path.clone()),
+        ENV_BASE_URL => Some("https://env-proxy.example.com".to_owned()),
+        _ => None,
+    };
+    let mut overrides = Overrides::none();
+    overrides.key_file = Some(PathBuf::from(from_flag.path()));
+    overrides.base_url = Some(" https://flag-proxy.example.com ".to_owned());
+    let config = Config::from_sources(lookup, &overrides).unwrap();
+    assert_eq!(
+        config.key_file().admin_rest_api_url(),
+        "https://flag.access.securid.com/AdminInterface/restapi"
+    );
+    assert_eq!(config.base_url(), "https://flag-proxy.example.com");
+
+    // A blank flag counts as unset; without overrides the variables apply.
+    overrides.base_url = Some("  ".to_owned());
+    let config = Config::from_sources(lookup, &overrides).unwrap();
+    assert_eq!(config.base_url(), "https://env-proxy.example.com");
+    let config = Config::from_sources(lookup, &Overrides::none()).unwrap();
+    assert_eq!(config.key_file().admin_rest_api_url(), URL);
+
+    // A key file from the flag needs no variable at all.
+    let mut only_flag = Overrides::none();
+    only_flag.key_file = Some(PathBuf::from(from_flag.path()));
+    assert!(Config::from_sources(|_| None, &only_flag).is_ok());
+}
+
+#[test]
+fn a_key_file_variable_holding_the_key_itself_is_not_quoted() {
+    // RSA_CAS_KEY_FILE="$(cat key.json)": the "path" is the whole file, private key included.
+    let json = key_json(URL);
+    let pem = test_key().pkcs1_pem.clone();
+    for value in [json, pem] {
+        let err =
+            Config::from_lookup(|name| (name == ENV_KEY_FILE).then(|| value.clone())).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+        assert_eq!(err.vendor(), VENDOR);
+        let text = format!("{err} {err:?}");
+        assert!(text.contains("could not read the key file"), "{text}");
+        assert!(text.contains("not shown"), "{text}");
+        assert_no_key(&text);
+    }
+}
+
+#[test]
+fn a_base_url_holding_key_material_is_refused_without_the_value() {
+    let file = TempKeyFile::new(&key_json(URL));
+    let path = file.path();
+    for pasted in [
+        test_key().pkcs1_pem.clone(),
+        format!("https://proxy.example.com/{}", private_key_canary()),
+    ] {
+        let config = Config::from_lookup(|name| match name {
+            ENV_KEY_FILE => Some(path.clone()),
+            ENV_BASE_URL => Some(pasted.clone()),
+            _ => None,
+        })
+        .unwrap();
+        let debug = format!("{config:?}");
+        assert_no_key(&debug);
+        let err = Client::new(config, TransportOptions::default()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+        assert_eq!(err.vendor(), VENDOR);
+        let text = format!("{err} {err:?}");
+        assert!(text.contains("RSA_CAS_BASE_URL"), "{text}");
+        assert_no_key(&text);
+    }
+}
+
+#[test]
+fn a_bad_base_url_names_where_it_came_from() {
+    let err = Client::new(
+        Config::new(key_file(URL)).with_base_url("not a url"),
+        TransportOptions::default(),
+    )
+    .unwrap_err();
+    assert!(err.message().contains("RSA_CAS_BASE_URL"), "{err}");
+    let err = Client::new(
+        Config::new(key_file("http://acme.example.com/AdminInterface/restapi")),
+        TransportOptions::default(),
+    )
+    .unwrap_err();
+    assert!(err.message().contains("adminRestApiUrl"), "{err}");
 }

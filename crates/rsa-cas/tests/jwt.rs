@@ -1,4 +1,5 @@
-//! The JWT: signature and claims, one token reused across many requests, renewed near expiry.
+//! The JWT: signature and claims, `aud` verbatim, the lifetime and renewal margin on the
+//! transport's clock. (Caching, single flight and 401 renewal are idp-core's, tested there.)
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -7,13 +8,10 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use futures_util::future::join_all;
 use httpmock::prelude::*;
 use idp_core::{ErrorKind, TransportOptions};
 use idp_rsa_cas::{Client, Config, TOKEN_LIFETIME, TOKEN_RENEW_BEFORE};
 
-const USERS: &str = "/AdminInterface/restapi/v1/users";
-const USER: &str = "eb2e12ae-1112-451b-98e1-dfe4e6afd60d";
 const PATH: &str = "/AdminInterface/restapi/v1/users/eb2e12ae-1112-451b-98e1-dfe4e6afd60d";
 
 #[tokio::test]
@@ -110,38 +108,6 @@ async fn aud_stays_the_key_files_url_when_requests_go_elsewhere() {
     assert_eq!(claims.aud, aud, "aud is adminRestApiUrl verbatim");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn one_token_serves_many_requests_sequential_and_concurrent() {
-    let server = MockServer::start_async().await;
-    let seen = SeenTokens::default();
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(DELETE)
-                .path_prefix("/AdminInterface/restapi/v1/users/")
-                .is_true(seen.recorder());
-            then.status(200);
-        })
-        .await;
-    let aud = server.url("/AdminInterface/restapi");
-    let clock = manual_clock();
-    let client = client(&aud, &clock, 0);
-
-    // Tasks on several worker threads, all asking for the first token at once.
-    let tasks = (0..30).map(|i| {
-        let client = client.clone();
-        tokio::spawn(async move { client.delete_user(&format!("par-{i}")).await })
-    });
-    for result in join_all(tasks).await {
-        result.unwrap().unwrap();
-    }
-    for i in 0..20 {
-        client.delete_user(&format!("seq-{i}")).await.unwrap();
-    }
-
-    assert_eq!(mock.calls_async().await, 50);
-    assert_eq!(seen.all().len(), 1, "fifty requests, one token");
-}
-
 #[tokio::test]
 async fn the_token_is_renewed_when_near_expiry_and_reused_again() {
     let server = MockServer::start_async().await;
@@ -176,7 +142,10 @@ async fn the_token_is_renewed_when_near_expiry_and_reused_again() {
     let renewed_at = T0 + reuse_until.as_secs() + 2;
     assert_eq!(claims[1].iat, renewed_at);
     assert_eq!(claims[1].exp, renewed_at + TOKEN_LIFETIME.as_secs());
-    assert_eq!(wall_seconds(idp_core::Clock::wall(&clock)), renewed_at);
+    assert_eq!(
+        wall_seconds(idp_core::transport::Clock::wall(&clock)),
+        renewed_at
+    );
 }
 
 #[tokio::test]

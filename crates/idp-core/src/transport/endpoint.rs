@@ -4,6 +4,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use url::{Host, Url};
 
 use crate::error::Error;
+use crate::text::truncate_for_message;
 
 /// Everything but RFC 3986 unreserved characters is encoded, so an id can never add a path
 /// segment, a query or a fragment (`/`, `?`, `#`, `%`, `..` are all neutralised).
@@ -21,15 +22,15 @@ pub fn encode_path_segment(value: &str) -> String {
     utf8_percent_encode(value, PATH_SEGMENT).to_string()
 }
 
-/// Checks an id before any request: not empty, at most `max_chars` characters, no control
-/// characters, and not `.` or `..`. The error names `field` and says what is wrong.
-pub fn check_id(
-    vendor: &'static str,
-    field: &str,
-    value: &str,
-    max_chars: usize,
-) -> Result<(), Error> {
-    let refuse = |why: String| Err(Error::invalid_input(vendor, format!("{field} {why}")));
+/// Checks an id before any request, the same way for every vendor: not empty, at most
+/// `max_chars` characters, and nothing that an id never holds but a copied spreadsheet cell
+/// does: whitespace, control or invisible formatting characters (a byte-order mark, a
+/// zero-width space, a soft hyphen), `,` `;` `"` `#` (CSV columns, quotes, comments), `@`
+/// (an email: look the account up instead), `.` or `..`, or a column header (`user_id`).
+/// The error names `field` and says what is wrong; it is
+/// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput), and nothing is sent.
+pub fn check_id(field: &str, value: &str, max_chars: usize) -> Result<(), Error> {
+    let refuse = |why: String| Err(Error::invalid_input(format!("{field} {why}")));
     if value.is_empty() {
         return refuse("is empty".into());
     }
@@ -39,40 +40,122 @@ pub fn check_id(
             "is {chars} characters long, at most {max_chars} allowed"
         ));
     }
+    let quoted = || format!("{:?}", truncate_for_message(value));
     if value.chars().any(char::is_control) {
-        return refuse("contains control characters".into());
+        return refuse(format!("{} contains control characters", quoted()));
+    }
+    if let Some(c) = value.chars().find(|&c| is_format_char(c)) {
+        return refuse(format!(
+            "{} contains the invisible character U+{:04X} (copied from a document or a \
+             spreadsheet?)",
+            quoted(),
+            u32::from(c)
+        ));
+    }
+    if value.chars().any(char::is_whitespace) {
+        return refuse(format!(
+            "{} contains whitespace: give one id per line, without comments",
+            quoted()
+        ));
+    }
+    if value.contains('@') {
+        return refuse(format!(
+            "{} looks like an email, not an id: use `idp find` to look the account up",
+            quoted()
+        ));
+    }
+    if let Some(c) = value.chars().find(|c| matches!(c, ',' | ';' | '"' | '#')) {
+        return refuse(format!(
+            "{} contains {c:?}: one id per line, not a CSV row, a quoted value or a comment",
+            quoted()
+        ));
     }
     if value == "." || value == ".." {
         return refuse(format!("{value:?} is not an id"));
     }
+    if HEADER_WORDS.iter().any(|w| value.eq_ignore_ascii_case(w)) {
+        return refuse(format!("{} is a column header, not an id", quoted()));
+    }
     Ok(())
 }
 
-/// Parses an id that the vendor documents as a positive integer; anything else is
-/// [`crate::ErrorKind::InvalidInput`] naming `field`.
-pub fn parse_positive_id(vendor: &'static str, field: &str, value: &str) -> Result<u64, Error> {
-    match value.parse::<u64>() {
-        Ok(id) if id > 0 && value.bytes().all(|b| b.is_ascii_digit()) => Ok(id),
-        _ => Err(Error::invalid_input(
-            vendor,
-            format!(
-                "{field} must be a positive integer, got {:?}",
-                truncate_for_message(value)
-            ),
-        )),
+/// Column headers of id exports, refused as ids.
+const HEADER_WORDS: [&str; 7] = [
+    "id", "user_id", "userid", "user-id", "uid", "username", "email",
+];
+
+/// Unicode general category Cf (format characters), as of Unicode 15.1: invisible characters
+/// that change how text is shown but are never part of an id.
+pub(crate) fn is_format_char(c: char) -> bool {
+    const RANGES: [(u32, u32); 21] = [
+        (0x00AD, 0x00AD),
+        (0x0600, 0x0605),
+        (0x061C, 0x061C),
+        (0x06DD, 0x06DD),
+        (0x070F, 0x070F),
+        (0x0890, 0x0891),
+        (0x08E2, 0x08E2),
+        (0x180E, 0x180E),
+        (0x200B, 0x200F),
+        (0x202A, 0x202E),
+        (0x2060, 0x2064),
+        (0x2066, 0x206F),
+        (0xFEFF, 0xFEFF),
+        (0xFFF9, 0xFFFB),
+        (0x110BD, 0x110BD),
+        (0x110CD, 0x110CD),
+        (0x13430, 0x1343F),
+        (0x1BCA0, 0x1BCA3),
+        (0x1D173, 0x1D17A),
+        (0xE0001, 0xE0001),
+        (0xE0020, 0xE007F),
+    ];
+    let c = u32::from(c);
+    RANGES.iter().any(|&(lo, hi)| (lo..=hi).contains(&c))
+}
+
+/// Checks an id the vendor documents as a UUID (`8-4-4-4-12` hex digits, any case), after
+/// [`check_id`].
+pub fn check_uuid(field: &str, value: &str) -> Result<(), Error> {
+    check_id(field, value, 36)?;
+    let groups: Vec<&str> = value.split('-').collect();
+    let shaped = groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, len)| g.len() == len && g.bytes().all(|b| b.is_ascii_hexdigit()));
+    if shaped {
+        Ok(())
+    } else {
+        Err(Error::invalid_input(format!(
+            "{field} must be a UUID (8-4-4-4-12 hex digits), got {:?}",
+            truncate_for_message(value)
+        )))
     }
 }
 
-/// Shortens user input quoted in an error message, so a 10 KB id does not become a 10 KB
-/// message.
-pub fn truncate_for_message(value: &str) -> String {
-    const MAX: usize = 64;
-    if value.chars().count() <= MAX {
-        value.to_owned()
-    } else {
-        let head: String = value.chars().take(MAX).collect();
-        format!("{head}…")
+/// Parses an id that the vendor documents as a positive integer; anything else is
+/// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) naming `field`.
+pub fn parse_positive_id(field: &str, value: &str) -> Result<u64, Error> {
+    check_id(field, value, 20)?;
+    match value.parse::<u64>() {
+        Ok(id) if id > 0 && value.bytes().all(|b| b.is_ascii_digit()) => Ok(id),
+        _ => Err(Error::invalid_input(format!(
+            "{field} must be a positive integer, got {:?}",
+            truncate_for_message(value)
+        ))),
     }
+}
+
+/// A header value for a credential, marked sensitive so HTTP-level logging hides it. A value
+/// that cannot be a header (a newline in a token) is a [`ErrorKind::Config`](crate::ErrorKind::Config)
+/// error that never quotes it.
+pub fn sensitive_header(value: &str) -> Result<reqwest::header::HeaderValue, Error> {
+    let mut header = reqwest::header::HeaderValue::from_str(value).map_err(|_| {
+        Error::config("a credential holds characters that cannot be sent in an HTTP header")
+    })?;
+    header.set_sensitive(true);
+    Ok(header)
 }
 
 /// Whether `url`'s host is this machine (`localhost`, `127.0.0.0/8`, `::1`).
@@ -87,26 +170,19 @@ pub fn is_loopback(url: &Url) -> bool {
 
 /// Parses and checks a base URL: `https://`, or `http://` only to a loopback host unless
 /// `allow_insecure_http` is set. A trailing `/` is removed so paths can be appended.
-pub fn parse_base_url(
-    vendor: &'static str,
-    raw: &str,
-    allow_insecure_http: bool,
-) -> Result<Url, Error> {
+pub fn parse_base_url(raw: &str, allow_insecure_http: bool) -> Result<Url, Error> {
     // The raw text is never quoted: a URL can carry a password or a token.
     let url = Url::parse(raw.trim())
-        .map_err(|e| Error::config(vendor, format!("base URL is not a valid URL: {e}")))?;
-    check_scheme(vendor, &url, allow_insecure_http)?;
+        .map_err(|e| Error::config(format!("base URL is not a valid URL: {e}")))?;
+    check_scheme(&url, allow_insecure_http)?;
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::config(
-            vendor,
-            format!(
-                "base URL (host {}) must not have a query or fragment",
-                url.host_str().unwrap_or("?")
-            ),
-        ));
+        return Err(Error::config(format!(
+            "base URL (host {}) must not have a query or fragment",
+            url.host_str().unwrap_or("?")
+        )));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::config(vendor, "base URL must not carry credentials"));
+        return Err(Error::config("base URL must not carry credentials"));
     }
     let mut url = url;
     let trimmed = url.path().trim_end_matches('/').to_owned();
@@ -115,27 +191,19 @@ pub fn parse_base_url(
 }
 
 /// Refuses anything but `https://`, and `http://` to a non-loopback host unless allowed.
-pub fn check_scheme(
-    vendor: &'static str,
-    url: &Url,
-    allow_insecure_http: bool,
-) -> Result<(), Error> {
+pub fn check_scheme(url: &Url, allow_insecure_http: bool) -> Result<(), Error> {
     match url.scheme() {
         "https" => Ok(()),
         "http" if allow_insecure_http || is_loopback(url) => Ok(()),
-        "http" => Err(Error::config(
-            vendor,
-            format!(
-                "refusing plain http:// to non-loopback host {}: credentials would cross the \
+        "http" => Err(Error::config(format!(
+            "refusing plain http:// to non-loopback host {}: credentials would cross the \
                  network unencrypted; use https, or opt in with --allow-insecure-http \
                  (TransportOptions::allow_insecure_http)",
-                url.host_str().unwrap_or("?")
-            ),
-        )),
-        other => Err(Error::config(
-            vendor,
-            format!("unsupported URL scheme {other:?}: use https"),
-        )),
+            url.host_str().unwrap_or("?")
+        ))),
+        other => Err(Error::config(format!(
+            "unsupported URL scheme {other:?}: use https"
+        ))),
     }
 }
 
@@ -160,19 +228,49 @@ mod tests {
         assert_eq!(encode_path_segment("a/b"), "a%2Fb");
         assert_eq!(encode_path_segment("x?y#z%"), "x%3Fy%23z%25");
         assert_eq!(encode_path_segment("ü"), "%C3%BC");
-        let base = parse_base_url("t", "https://h/api/", false).unwrap_or_else(|e| panic!("{e}"));
+        let base = parse_base_url("https://h/api/", false).unwrap_or_else(|e| panic!("{e}"));
         let url = join_path(&base, &["users", &encode_path_segment("../admin")]);
         assert_eq!(url.as_str(), "https://h/api/users/..%2Fadmin");
-        assert!(check_id("t", "user_id", "..", 36).is_err());
-        assert!(check_id("t", "user_id", "", 36).is_err());
-        assert!(check_id("t", "user_id", "a\nb", 36).is_err());
-        assert!(check_id("t", "user_id", &"x".repeat(37), 36).is_err());
-        assert!(check_id("t", "user_id", "..a", 36).is_ok());
+        assert!(check_id("user_id", "..", 36).is_err());
+        assert!(check_id("user_id", "", 36).is_err());
+        assert!(check_id("user_id", "a\nb", 36).is_err());
+        assert!(check_id("user_id", &"x".repeat(37), 36).is_err());
+        assert!(check_id("user_id", "..a", 36).is_ok());
+    }
+
+    #[test]
+    fn noise_around_ids_is_refused() {
+        for bad in [
+            "\u{feff}u-1",
+            "u\u{200b}1",
+            "u\u{00ad}1",
+            "u-1  # left",
+            "u-1,John Doe,2026-11-30",
+            "u-1;John",
+            "\"u-1\"",
+            "user_id",
+            "USER_ID",
+            "jane@example.com",
+            "u 1",
+            "u\u{a0}1",
+        ] {
+            let err = check_id("user_id", bad, 256).err();
+            assert!(err.is_some(), "{bad:?} accepted");
+        }
+        let email = check_id("user_id", "jane@example.com", 256)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(email.contains("idp find"), "{email}");
+        assert!(check_id("user_id", "u-00q8wbq42wiltcrk1234", 64).is_ok());
+        assert!(check_uuid("user_id", "6f1c9a3e-0d2b-4c4e-9a47-2b1f8e2a9c11").is_ok());
+        assert!(check_uuid("user_id", "6f1c9a3e0d2b4c4e9a472b1f8e2a9c11").is_err());
+        assert!(check_uuid("user_id", "-").is_err());
     }
 
     #[test]
     fn positive_ids() {
-        assert_eq!(parse_positive_id("t", "id", "15").ok(), Some(15));
+        assert_eq!(parse_positive_id("id", "15").ok(), Some(15));
         for bad in [
             "0",
             "-1",
@@ -183,22 +281,22 @@ mod tests {
             "abc",
             "99999999999999999999999",
         ] {
-            assert!(parse_positive_id("t", "id", bad).is_err(), "{bad}");
+            assert!(parse_positive_id("id", bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn plain_http_only_to_loopback_unless_allowed() {
-        assert!(parse_base_url("t", "http://127.0.0.1:8080", false).is_ok());
-        assert!(parse_base_url("t", "http://localhost", false).is_ok());
-        assert!(parse_base_url("t", "http://[::1]:1", false).is_ok());
-        let err = parse_base_url("t", "http://cr.example.com", false)
+        assert!(parse_base_url("http://127.0.0.1:8080", false).is_ok());
+        assert!(parse_base_url("http://localhost", false).is_ok());
+        assert!(parse_base_url("http://[::1]:1", false).is_ok());
+        let err = parse_base_url("http://cr.example.com", false)
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(err.contains("--allow-insecure-http"), "{err}");
-        assert!(parse_base_url("t", "http://cr.example.com", true).is_ok());
-        assert!(parse_base_url("t", "ftp://x", true).is_err());
-        assert!(parse_base_url("t", "not a url", true).is_err());
+        assert!(parse_base_url("http://cr.example.com", true).is_ok());
+        assert!(parse_base_url("ftp://x", true).is_err());
+        assert!(parse_base_url("not a url", true).is_err());
     }
 }

@@ -57,7 +57,7 @@ impl BackoffGate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::clock::ManualClock;
+    use crate::test_util::ManualClock;
 
     #[tokio::test]
     async fn later_close_wins_and_waits_are_recorded() {

@@ -4,10 +4,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::clock::{Clock, FullJitter, Jitter, SystemClock};
+use super::pacer::RateSetting;
 use super::retry::RetryPolicy;
 
 /// Transport settings shared by every vendor client. `Default` gives safe values: 10 s to
-/// connect, 30 s per attempt, 1 MiB per response body, 3 retries, `https://` only.
+/// connect, 30 s per attempt, 15 minutes per call, 1 MiB per response body, 3 retries from a
+/// shared budget, the vendor's documented rate, `https://` only.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct TransportOptions {
@@ -15,24 +17,37 @@ pub struct TransportOptions {
     pub connect_timeout: Duration,
     /// Longest time for one attempt: sending, waiting and reading the whole body.
     pub attempt_timeout: Duration,
+    /// Longest time for one logical call, every attempt, back-off and wait included. A call
+    /// that would need longer fails with its last error instead of waiting.
+    pub deadline: Duration,
     /// Response bodies are read up to this many bytes and no further, so a hostile or broken
     /// server cannot make us buffer hundreds of megabytes.
     pub max_body_bytes: usize,
     /// Retry and back-off rules.
     pub retry: RetryPolicy,
+    /// Tokens in the client's retry budget (a retry costs 5, a retried timeout 10, a success
+    /// gives one back; see [`RetryBudget`](crate::transport::RetryBudget)). Default 500.
+    pub retry_budget: u32,
+    /// The request budget paced to (default: the vendor's documented one).
+    pub rate: RateSetting,
     /// Allow plain `http://` to hosts other than loopback. Off by default: credentials and
     /// tokens would cross the network in clear text. Self-hosted servers on a trusted network
     /// may need it.
     pub allow_insecure_http: bool,
-    /// An HTTP client to use instead of the default one (to share a connection pool, or set a
-    /// proxy). It **must not follow redirects** (`reqwest::redirect::Policy::none()`): custom
+    /// An HTTP client to use instead of the default one (to share a connection pool). It
+    /// **must not follow redirects** (`reqwest::redirect::Policy::none()`): custom
     /// auth headers such as `X-Auth-Key` would otherwise be sent to the redirect's host.
     /// [`default_http_client_builder`](crate::default_http_client_builder) starts right.
     pub http_client: Option<reqwest::Client>,
-    /// Where time is read and waits happen (a [`ManualClock`](crate::ManualClock) in tests).
+    /// Where time is read and waits happen (a manual clock in tests, from the `test-util`
+    /// feature).
     pub clock: Arc<dyn Clock>,
-    /// Where back-off randomness comes from ([`NoJitter`](crate::NoJitter) in tests).
+    /// Where back-off randomness comes from (none in tests, from the `test-util` feature).
     pub jitter: Arc<dyn Jitter>,
+    /// A run-wide stop request: once set, no new attempt starts and waits end at once (the
+    /// call fails with [`ErrorKind::Interrupted`](crate::ErrorKind::Interrupted) or its last
+    /// error).
+    pub interrupt: Option<crate::Interrupt>,
 }
 
 impl Default for TransportOptions {
@@ -40,12 +55,16 @@ impl Default for TransportOptions {
         TransportOptions {
             connect_timeout: Duration::from_secs(10),
             attempt_timeout: Duration::from_secs(30),
+            deadline: Duration::from_secs(15 * 60),
             max_body_bytes: 1024 * 1024,
             retry: RetryPolicy::default(),
+            retry_budget: 500,
+            rate: RateSetting::VendorDefault,
             allow_insecure_http: false,
             http_client: None,
             clock: Arc::new(SystemClock),
             jitter: Arc::new(FullJitter),
+            interrupt: None,
         }
     }
 }
@@ -54,6 +73,24 @@ impl TransportOptions {
     /// Sets the per-attempt timeout.
     pub fn with_attempt_timeout(mut self, timeout: Duration) -> Self {
         self.attempt_timeout = timeout;
+        self
+    }
+
+    /// Sets the deadline of one logical call.
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// Sets the retry budget's size.
+    pub fn with_retry_budget(mut self, tokens: u32) -> Self {
+        self.retry_budget = tokens;
+        self
+    }
+
+    /// Sets the request budget paced to.
+    pub fn with_rate(mut self, rate: RateSetting) -> Self {
+        self.rate = rate;
         self
     }
 
@@ -96,6 +133,12 @@ impl TransportOptions {
     /// Uses this clock.
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// Stops new attempts and waits when `interrupt` is requested.
+    pub fn with_interrupt(mut self, interrupt: crate::Interrupt) -> Self {
+        self.interrupt = Some(interrupt);
         self
     }
 

@@ -1,52 +1,56 @@
-//! Helpers shared by idp-core's integration tests.
+//! Helpers shared by idp-core's integration tests: a vendor that maps answers by status only,
+//! and one DELETE call tagged with its attempt number.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports, clippy::unwrap_used)]
 
-use std::sync::Arc;
-use std::time::Duration;
+use idp_core::{Api, Error, ErrorKind, Response, Sent, Transport, TransportOptions};
 
-use idp_core::{
-    Error, ErrorKind, ManualClock, NoJitter, Response, RetryPolicy, Sent, Transport,
-    TransportOptions,
-};
+pub use idp_core::test_util::{ManualClock, NoJitter, fast_options, manual_options};
 
 pub const VENDOR: &str = "test-vendor";
 
-/// Options for fast, deterministic tests: a manual clock (waits return at once and are
-/// recorded) and no jitter.
-pub fn manual_options(clock: &ManualClock) -> TransportOptions {
-    TransportOptions::default()
-        .with_clock(Arc::new(clock.clone()))
-        .with_jitter(Arc::new(NoJitter))
-        .with_retry(RetryPolicy::default().with_initial_backoff(Duration::from_millis(100)))
-}
+/// A vendor whose errors are their status's usual meaning, quoting the body (so tests can
+/// see what the scrubber removes).
+pub struct TestApi;
 
-pub fn transport(options: TransportOptions) -> Transport {
-    Transport::new(VENDOR, "idp-core-tests/0", options).unwrap()
-}
-
-/// A parser that accepts 2xx and maps everything else by status.
-pub fn by_status(response: &Response) -> Result<u16, Error> {
-    if response.is_success() {
-        Ok(response.status)
-    } else {
-        Err(response.error(VENDOR, ErrorKind::from_status(response.status), "failed"))
+impl Api for TestApi {
+    fn name(&self) -> &'static str {
+        VENDOR
+    }
+    fn product(&self) -> &'static str {
+        "idp-core-tests/0"
+    }
+    fn request_id_headers(&self) -> &'static [&'static str] {
+        &["x-request-id"]
+    }
+    fn parse_error(&self, response: &Response) -> Error {
+        let body = String::from_utf8_lossy(&response.body).into_owned();
+        response
+            .error(
+                ErrorKind::from_status(response.status),
+                format!("failed: {body}"),
+            )
+            .with_code(response.header("x-code").unwrap_or("none").to_owned())
     }
 }
 
-/// Sends one DELETE to `url`, tagging each attempt with an `x-attempt` header.
+pub fn transport(options: TransportOptions) -> Transport {
+    Transport::new(TestApi, options).unwrap()
+}
+
+/// Sends one DELETE to `url`, tagging each attempt with an `x-attempt` header; a 2xx is
+/// its status.
 pub async fn delete(transport: &Transport, url: &str) -> Result<Sent<u16>, Error> {
     transport
         .send(
             "delete_user",
             |attempt| {
-                let request = transport
+                Ok(transport
                     .http()
                     .delete(url)
-                    .header("x-attempt", attempt.to_string());
-                async move { Ok(request) }
+                    .header("x-attempt", attempt.number.to_string()))
             },
-            by_status,
+            |response| Ok(response.status),
         )
         .await
 }

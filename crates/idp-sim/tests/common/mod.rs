@@ -3,19 +3,16 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use idp_core::{NoJitter, RetryPolicy, TransportOptions};
+use idp_core::TransportOptions;
 use serde_json::Value;
 
-/// Retries as the default policy does, but after 1 ms instead of 500 ms.
+/// Retries as the default policy does, but after 1 ms instead of 500 ms; no pacing.
 pub fn fast() -> TransportOptions {
-    TransportOptions::default()
-        .with_retry(RetryPolicy::default().with_initial_backoff(Duration::from_millis(1)))
-        .with_jitter(Arc::new(NoJitter))
+    idp_core::test_util::fast_options()
 }
 
 /// No retries at all.
@@ -117,7 +114,11 @@ pub fn alibaba_params(
     if let Some(token) = token {
         params.push(("SecurityToken".to_owned(), token.to_owned()));
     }
-    let signature = idp_alibaba_cloudsso::sign::sign_rpc(method, &params, secret);
+    let pairs: Vec<(&str, &str)> = params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let signature = idp_alibaba_cloudsso::__signing::sign_v2(method, &pairs, secret);
     params.push(("Signature".to_owned(), signature));
     params
 }
@@ -129,8 +130,8 @@ pub fn form(params: &[(String, String)]) -> String {
         .map(|(k, v)| {
             format!(
                 "{}={}",
-                idp_alibaba_cloudsso::sign::percent_encode(k),
-                idp_alibaba_cloudsso::sign::percent_encode(v)
+                idp_alibaba_cloudsso::__signing::percent_encode(k),
+                idp_alibaba_cloudsso::__signing::percent_encode(v)
             )
         })
         .collect::<Vec<_>>()
@@ -145,5 +146,5 @@ pub fn alibaba_timestamp(offset_secs: i64) -> String {
     } else {
         now - Duration::from_secs(offset_secs.unsigned_abs())
     };
-    idp_alibaba_cloudsso::sign::timestamp(at)
+    idp_alibaba_cloudsso::__signing::timestamp(at)
 }

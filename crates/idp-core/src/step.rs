@@ -1,0 +1,287 @@
+//! The step vocabulary of offboarding: what is done to an account, in which order, and how
+//! each step ends. These names appear in plans and journals: they are part of the contract.
+
+use std::fmt;
+use std::future::Future;
+
+use serde::{Deserialize, Serialize};
+
+use crate::account::{Account, UserQuery};
+use crate::client::UserDeleter;
+use crate::error::Error;
+
+/// One thing done to an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// Disable the account so it cannot sign in (RSA, Control Room, CloudSSO).
+    Disable,
+    /// Revoke the user's sessions and devices (Cloudflare Access).
+    RevokeSessions,
+    /// End the user's sessions (OneLogin).
+    Logout,
+    /// Remove one MFA device (CloudSSO).
+    RemoveMfaDevice,
+    /// Remove the user from one group (CloudSSO).
+    RemoveFromGroup,
+    /// Remove one direct access assignment (CloudSSO).
+    RemoveAccessAssignment,
+    /// Delete the account.
+    Delete,
+    /// Read the account back: it must be gone.
+    Verify,
+}
+
+impl Step {
+    /// Every step, in the order an offboarding runs them.
+    pub const ALL: [Step; 8] = [
+        Step::Disable,
+        Step::RevokeSessions,
+        Step::Logout,
+        Step::RemoveMfaDevice,
+        Step::RemoveFromGroup,
+        Step::RemoveAccessAssignment,
+        Step::Delete,
+        Step::Verify,
+    ];
+
+    /// The stable snake_case name (`"disable"`, `"revoke_sessions"`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Disable => "disable",
+            Step::RevokeSessions => "revoke_sessions",
+            Step::Logout => "logout",
+            Step::RemoveMfaDevice => "remove_mfa_device",
+            Step::RemoveFromGroup => "remove_from_group",
+            Step::RemoveAccessAssignment => "remove_access_assignment",
+            Step::Delete => "delete",
+            Step::Verify => "verify",
+        }
+    }
+
+    /// Whether this step cuts access (phase 1 of an offboarding), as opposed to removing the
+    /// account (phase 2).
+    pub fn is_containment(self) -> bool {
+        matches!(self, Step::Disable | Step::RevokeSessions | Step::Logout)
+    }
+
+    /// Whether this step clears something that blocks the delete.
+    pub fn is_prerequisite(self) -> bool {
+        matches!(
+            self,
+            Step::RemoveMfaDevice | Step::RemoveFromGroup | Step::RemoveAccessAssignment
+        )
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A step with its target: the account itself, or the device, group or assignment it
+/// removes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PlannedStep {
+    /// What is done.
+    pub step: Step,
+    /// To what: the account's user id, or the id of the device, group or assignment (in the
+    /// vendor crate's own notation; see its docs).
+    pub target: String,
+    /// What the target is, for people reading the plan ("TOTP device 'phone'", "group
+    /// 'admins'").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+impl PlannedStep {
+    /// A step on the account itself.
+    pub fn on_account(step: Step, account: &Account) -> Self {
+        PlannedStep {
+            step,
+            target: account.user_id.clone(),
+            label: None,
+        }
+    }
+
+    /// A step on a sub-object (`target`), with a label for people.
+    pub fn on(step: Step, target: impl Into<String>, label: impl Into<Option<String>>) -> Self {
+        PlannedStep {
+            step,
+            target: target.into(),
+            label: label.into(),
+        }
+    }
+}
+
+/// How a step ended when it did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepOutcome {
+    /// Done now, by this call.
+    Done,
+    /// Nothing to do: already disabled, already gone, already removed.
+    Already,
+}
+
+impl StepOutcome {
+    /// `"done"` or `"already"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepOutcome::Done => "done",
+            StepOutcome::Already => "already",
+        }
+    }
+}
+
+/// A step that did not fail: how it ended, the requests it took, the vendor's request id and,
+/// for an asynchronous vendor task (Alibaba's), the task id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StepReport {
+    /// Done or already.
+    pub outcome: StepOutcome,
+    /// Requests sent for this step.
+    pub attempts: u32,
+    /// The request id of the last answer, if any.
+    pub request_id: Option<String>,
+    /// The vendor's task id, for a step that ran as an asynchronous task.
+    pub task_id: Option<String>,
+}
+
+impl StepReport {
+    /// A report of `outcome` after `attempts` requests.
+    pub fn new(outcome: StepOutcome, attempts: u32, request_id: Option<String>) -> Self {
+        StepReport {
+            outcome,
+            attempts,
+            request_id,
+            task_id: None,
+        }
+    }
+
+    /// Adds the task id.
+    pub fn with_task_id(mut self, task_id: impl Into<String>) -> Self {
+        self.task_id = Some(task_id.into());
+        self
+    }
+}
+
+/// Where an account's offboarding ends when every step succeeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndState {
+    /// Contained and deleted, and the delete verified.
+    Offboarded,
+    /// Contained only: the vendor removes it by itself later (RSA's pending deletion).
+    PendingDeletion,
+    /// Contained only: an identity provider owns the account and must delete it (SCIM).
+    ManagedElsewhere,
+}
+
+impl EndState {
+    /// `"offboarded"`, `"pending_deletion"` or `"managed_elsewhere"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndState::Offboarded => "offboarded",
+            EndState::PendingDeletion => "pending_deletion",
+            EndState::ManagedElsewhere => "managed_elsewhere",
+        }
+    }
+}
+
+/// What a vendor will do to one account: the steps in order, what they end in, and what
+/// people should know before approving it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountPlan {
+    /// The steps, containment first, then prerequisites, delete, verify.
+    pub steps: Vec<PlannedStep>,
+    /// Where the account ends when every step succeeds.
+    pub end: EndState,
+    /// What can re-create the account, what the steps do not cover.
+    pub warnings: Vec<String>,
+}
+
+/// Whether an account is still there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    /// The vendor says it does not exist.
+    Gone,
+    /// It is still there.
+    Present,
+}
+
+/// What a step may need besides its target: a task id to resume polling (instead of starting
+/// the task again), and a place to report a task id as soon as the vendor gives it (so the
+/// caller can journal it before the step finishes).
+pub struct StepContext<'a> {
+    /// A task id from an interrupted earlier run of this step.
+    pub resume_task: Option<&'a str>,
+    /// Called with the task id as soon as the vendor returns one.
+    pub on_task: &'a (dyn Fn(&str) + Send + Sync),
+}
+
+impl StepContext<'_> {
+    /// No task to resume, and task ids are not reported early.
+    pub fn none() -> StepContext<'static> {
+        StepContext {
+            resume_task: None,
+            on_task: &|_| {},
+        }
+    }
+}
+
+impl fmt::Debug for StepContext<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StepContext")
+            .field("resume_task", &self.resume_task)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A client that can offboard a person: find the account, plan and run the steps, verify.
+/// Every vendor client implements it; the `idp` facade exposes it uniformly.
+pub trait Offboarder: UserDeleter {
+    /// The accounts matching `query` by the client's rule
+    /// ([`UserQuery::matches_account`]): none, one, or (ambiguous) several. Server-side
+    /// filters only narrow the search.
+    fn find_users(
+        &self,
+        query: &UserQuery,
+    ) -> impl Future<Output = Result<Vec<Account>, Error>> + Send;
+
+    /// What must be cleared before `account` can be deleted (CloudSSO's MFA devices, groups
+    /// and access assignments), as steps; empty for vendors with nothing to clear.
+    fn prerequisites(
+        &self,
+        account: &Account,
+    ) -> impl Future<Output = Result<Vec<PlannedStep>, Error>> + Send;
+
+    /// The full plan for `account` given its `prerequisites`: containment, prerequisites,
+    /// delete and verify in order (fewer when the account ends elsewhere), with warnings.
+    fn plan(&self, account: &Account, prerequisites: Vec<PlannedStep>) -> AccountPlan;
+
+    /// Runs one step. Idempotent: a step that already happened ends
+    /// [`StepOutcome::Already`] where the vendor's state can be read back, and never fails
+    /// because it happened before.
+    fn run_step(
+        &self,
+        account: &Account,
+        step: &PlannedStep,
+        context: &StepContext<'_>,
+    ) -> impl Future<Output = Result<StepReport, Error>> + Send;
+
+    /// Reads whether `step` has already taken effect, without changing anything: `Some(true)`
+    /// done, `Some(false)` not yet, `None` when the vendor's state cannot tell (revoking
+    /// sessions, logging out). A resumed run asks this before sending a step again.
+    fn step_done(
+        &self,
+        account: &Account,
+        step: &PlannedStep,
+    ) -> impl Future<Output = Result<Option<bool>, Error>> + Send;
+
+    /// Whether the account is still there.
+    fn verify(&self, account: &Account) -> impl Future<Output = Result<Presence, Error>> + Send;
+}

@@ -1,0 +1,191 @@
+//! Offboarding a OneLogin account: log out, delete, verify.
+//!
+//! - `logout`: `PUT /api/1/users/{id}/logout` (v1 only; answers the v1 `status` object). It
+//!   ends the OneLogin session, **not** sessions already opened in third-party applications.
+//!   Its effect cannot be read back: run again, it is `done` again; on a user that is gone
+//!   it is `already`.
+//! - `delete`: [`Client::delete_user`]; a user already gone is `already`.
+//! - `verify`: `GET /api/{1,2}/users/{id}` must be OneLogin's not-found answer.
+
+use idp_core::{
+    Account, AccountPlan, EndState, Error, ErrorKind, ManagedBy, Offboarder, PlannedStep, Presence,
+    Receipt, Step, StepContext, StepOutcome, StepReport, UserQuery,
+};
+
+use crate::VENDOR;
+use crate::client::{Client, user_id_of};
+use crate::config::ApiVersion;
+use crate::error::op;
+use crate::success;
+use crate::user::directory_id;
+
+/// The steps of every OneLogin plan, in order.
+const STEPS: [Step; 3] = [Step::Logout, Step::Delete, Step::Verify];
+
+impl Client {
+    /// Ends the user's OneLogin session (`PUT /api/1/users/{id}/logout`).
+    pub async fn logout_user(&self, user_id: &str) -> Result<Receipt, Error> {
+        let url = self.user_url(ApiVersion::V1, user_id_of(user_id)?, &["logout"]);
+        let sent = self
+            .transport()
+            .send(
+                op::LOGOUT,
+                |_attempt| Ok(self.transport().http().put(url.clone())),
+                |response| success::v1_done(response, self.transport().api(), "the logout"),
+            )
+            .await?;
+        Ok(sent.receipt())
+    }
+
+    /// Reads the user back (`GET /api/{1,2}/users/{id}`): [`Presence::Gone`] only on
+    /// OneLogin's own not-found answer.
+    pub async fn user_presence(&self, user_id: &str) -> Result<(Presence, Receipt), Error> {
+        let id = user_id_of(user_id)?;
+        let version = self.api_version();
+        let url = self.user_url(version, id, &[]);
+        let read = self
+            .transport()
+            .send(
+                op::GET,
+                |_attempt| Ok(self.transport().http().get(url.clone())),
+                |response| success::user_record(version, id, response, self.transport().api()),
+            )
+            .await;
+        match read {
+            Ok(sent) => Ok((Presence::Present, sent.receipt())),
+            Err(err) if err.kind() == ErrorKind::NotFound => Ok((Presence::Gone, receipt_of(&err))),
+            Err(err) => Err(err),
+        }
+    }
+}
+
+impl Offboarder for Client {
+    async fn find_users(&self, query: &UserQuery) -> Result<Vec<idp_core::Account>, Error> {
+        Client::find_users(self, query).await
+    }
+
+    /// OneLogin has nothing to clear before a delete.
+    async fn prerequisites(&self, _account: &Account) -> Result<Vec<PlannedStep>, Error> {
+        Ok(Vec::new())
+    }
+
+    fn plan(&self, account: &Account, _prerequisites: Vec<PlannedStep>) -> AccountPlan {
+        let mut warnings = vec![
+            "logout ends the OneLogin session only: sessions already opened in third-party \
+             applications through SSO stay alive until they expire"
+                .to_owned(),
+        ];
+        if account.managed_by == ManagedBy::Directory {
+            let directory = directory_id(&account.vendor).unwrap_or_else(|| "?".to_owned());
+            warnings.push(format!(
+                "synchronised from directory {directory}: directory sync can re-create the \
+                 account while the person is still in the directory; disable them there too"
+            ));
+        }
+        AccountPlan {
+            steps: STEPS
+                .iter()
+                .map(|&step| PlannedStep::on_account(step, account))
+                .collect(),
+            end: EndState::Offboarded,
+            warnings,
+        }
+    }
+
+    async fn step_done(
+        &self,
+        account: &Account,
+        step: &PlannedStep,
+    ) -> Result<Option<bool>, Error> {
+        checked(account, step)?;
+        match step.step {
+            Step::Logout => Ok(None),
+            Step::Delete | Step::Verify => {
+                let (presence, _) = self.user_presence(&account.user_id).await?;
+                Ok(Some(presence == Presence::Gone))
+            }
+            other => Err(unsupported(other)),
+        }
+    }
+
+    async fn verify(&self, account: &Account) -> Result<Presence, Error> {
+        Ok(self.user_presence(&account.user_id).await?.0)
+    }
+
+    // OneLogin's steps run as one call each: there is no task to resume or report.
+    async fn run_step(&self, account: &Account, step: &PlannedStep, _: &StepContext<'_>) -> Report {
+        let user_id = checked(account, step)?;
+        match step.step {
+            Step::Logout => match self.logout_user(user_id).await {
+                Ok(receipt) => Ok(report(StepOutcome::Done, receipt)),
+                // No account, no session.
+                Err(err) if err.kind() == ErrorKind::NotFound => Ok(already(&err)),
+                Err(err) => Err(err),
+            },
+            Step::Delete => match self.delete_user(user_id).await {
+                Ok(receipt) => Ok(report(StepOutcome::Done, receipt)),
+                Err(err) if err.kind() == ErrorKind::NotFound => Ok(already(&err)),
+                Err(err) => Err(err),
+            },
+            Step::Verify => match self.user_presence(user_id).await? {
+                (Presence::Gone, receipt) => Ok(report(StepOutcome::Done, receipt)),
+                (Presence::Present, receipt) => Err(still_present(user_id, receipt.attempts)),
+            },
+            other => Err(unsupported(other)),
+        }
+    }
+}
+
+fn report(outcome: StepOutcome, receipt: Receipt) -> StepReport {
+    StepReport::new(outcome, receipt.attempts, receipt.request_id)
+}
+
+/// The requests a not-found answer took, as a receipt.
+fn receipt_of(err: &Error) -> Receipt {
+    Receipt::new(err.attempts(), err.request_id().map(str::to_owned))
+}
+
+fn already(err: &Error) -> StepReport {
+    report(StepOutcome::Already, receipt_of(err))
+}
+
+/// What a step ends in, when it does not fail.
+type Report = Result<StepReport, Error>;
+
+/// The account's user id, after checking that `step` is one of OneLogin's and acts on the
+/// account itself (as all of them do).
+fn checked<'a>(account: &'a Account, step: &PlannedStep) -> Result<&'a str, Error> {
+    if !STEPS.contains(&step.step) {
+        return Err(unsupported(step.step));
+    }
+    if step.target != account.user_id {
+        return Err(Error::invalid_input(format!(
+            "step {} targets {:?}, not the account {:?}",
+            step.step,
+            idp_core::text::truncate_for_message(&step.target),
+            idp_core::text::truncate_for_message(&account.user_id)
+        ))
+        .with_vendor(VENDOR));
+    }
+    Ok(&account.user_id)
+}
+
+fn unsupported(step: Step) -> Error {
+    Error::invalid_input(format!(
+        "OneLogin has no {step} step (its steps: logout, delete, verify)"
+    ))
+    .with_vendor(VENDOR)
+}
+
+fn still_present(user_id: &str, attempts: u32) -> Error {
+    Error::new(
+        ErrorKind::Conflict,
+        format!(
+            "user {user_id} is still there after the delete (OneLogin can keep a deleted user \
+             in \"(Deleting)\" while app deprovisioning runs): verify again later"
+        ),
+    )
+    .with_vendor(VENDOR)
+    .with_operation(op::GET)
+    .with_attempts(attempts)
+}
