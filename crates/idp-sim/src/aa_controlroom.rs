@@ -537,6 +537,11 @@ impl Behaviour for AaControlRoom {
         self.insert_user(id, false)
     }
 
+    fn add_person(&self, _email: &str) -> String {
+        // Replaced by the vendor's offboarding seed (email, states, prerequisites).
+        self.new_user()
+    }
+
     fn new_user(&self) -> String {
         self.insert_user("", false)
     }

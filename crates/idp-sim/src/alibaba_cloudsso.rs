@@ -648,6 +648,11 @@ impl Behaviour for AlibabaCloudSso {
         id.to_owned()
     }
 
+    fn add_person(&self, _email: &str) -> String {
+        // Replaced by the vendor's offboarding seed (email, states, prerequisites).
+        self.new_user()
+    }
+
     fn new_user(&self) -> String {
         self.add_user(&format!("u-{}", random_lower_alnum(20)))
     }

@@ -45,6 +45,8 @@ pub trait Behaviour: fmt::Debug + Send + Sync + Sized + 'static {
     fn add_user(&self, id: &str) -> String;
     /// Seeds a deletable user with a generated id.
     fn new_user(&self) -> String;
+    /// Seeds a person with `email` in the ordinary offboardable state; returns the id.
+    fn add_person(&self, email: &str) -> String;
     /// Whether the user exists (in any state).
     fn has_user(&self, id: &str) -> bool;
     /// How many users exist (in any state).

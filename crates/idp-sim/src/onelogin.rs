@@ -416,6 +416,11 @@ impl Behaviour for OneLogin {
         id.to_string()
     }
 
+    fn add_person(&self, _email: &str) -> String {
+        // Replaced by the vendor's offboarding seed (email, states, prerequisites).
+        self.new_user()
+    }
+
     fn new_user(&self) -> String {
         self.add_user("")
     }

@@ -362,6 +362,11 @@ impl Behaviour for RsaCas {
         id.to_owned()
     }
 
+    fn add_person(&self, _email: &str) -> String {
+        // Replaced by the vendor's offboarding seed (email, states, prerequisites).
+        self.new_user()
+    }
+
     fn new_user(&self) -> String {
         self.add_user(&uuid())
     }

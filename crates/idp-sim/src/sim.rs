@@ -104,6 +104,12 @@ impl<V: Vendor> Sim<V> {
         (0..n).map(|_| self.state().new_user()).collect()
     }
 
+    /// Seeds a person with `email` in the vendor's ordinary offboardable state (see the
+    /// alias's page for what that is per vendor) and returns the account's id.
+    pub fn add_person(&self, email: &str) -> String {
+        self.state().add_person(email)
+    }
+
     /// Whether the user exists (in any state).
     pub fn has_user(&self, id: &str) -> bool {
         self.state().has_user(id)

@@ -29,6 +29,9 @@ pub trait Simulator: Send + Sync {
     fn add_user(&self, id: &str) -> String;
     /// Seeds `n` deletable users with generated ids and returns them.
     fn add_users(&self, n: usize) -> Vec<String>;
+    /// Seeds a person with `email` in the vendor's ordinary offboardable state and returns
+    /// the account's id.
+    fn add_person(&self, email: &str) -> String;
     /// Whether the user exists.
     fn has_user(&self, id: &str) -> bool;
     /// How many users exist.
@@ -73,6 +76,9 @@ impl<V: Vendor> Simulator for Sim<V> {
     }
     fn add_users(&self, n: usize) -> Vec<String> {
         Sim::add_users(self, n)
+    }
+    fn add_person(&self, email: &str) -> String {
+        Sim::add_person(self, email)
     }
     fn has_user(&self, id: &str) -> bool {
         Sim::has_user(self, id)
