@@ -21,7 +21,7 @@ fn sim(sims: &Sims, vendor: Vendor) -> &dyn Simulator {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_vendor_deletes_then_reports_absent() {
     let sims = Sims::start().await.unwrap();
-    for vendor in Vendor::ALL {
+    for &vendor in Vendor::ALL {
         let sim = sim(&sims, vendor);
         let client = client(&sims, vendor);
         assert_eq!(client.vendor(), vendor);
@@ -43,7 +43,7 @@ async fn each_vendor_deletes_then_reports_absent() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_users_per_vendor_in_bulk() {
     let sims = Sims::start().await.unwrap();
-    for vendor in Vendor::ALL {
+    for &vendor in Vendor::ALL {
         let sim = sim(&sims, vendor);
         let ids = sim.add_users(1_000);
         let client = client(&sims, vendor);

@@ -203,7 +203,7 @@ async fn each_fault_ends_in_its_documented_outcome_with_bounded_attempts() {
     let sims = Sims::start().await.unwrap();
     let other_host = OtherHost::start().await;
     let failures: Vec<String> = futures_util::future::join_all(
-        Vendor::ALL.map(|vendor| run_scenarios(&sims, vendor, &other_host)),
+        Vendor::ALL.iter().map(|&vendor| run_scenarios(&sims, vendor, &other_host)),
     )
     .await
     .into_iter()
@@ -223,7 +223,7 @@ async fn slow_answers_past_the_timeout_are_bounded() {
     // Generous, so that a normal answer never times out on a loaded machine.
     let timeout = Duration::from_secs(1);
     let slow = Fault::Delay(Duration::from_secs(3));
-    let results = futures_util::future::join_all(Vendor::ALL.map(|vendor| {
+    let results = futures_util::future::join_all(Vendor::ALL.iter().map(|&vendor| {
         let sims = &sims;
         let slow = slow.clone();
         async move {

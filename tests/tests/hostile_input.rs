@@ -176,7 +176,7 @@ async fn hostile_ids_are_refused_or_sent_unchanged_for_every_vendor() {
     let sims = Sims::start().await.unwrap();
     let mut problems = Vec::new();
     let mut sent = Vec::new();
-    for vendor in Vendor::ALL {
+    for &vendor in Vendor::ALL {
         let sim = sim(&sims, vendor);
         let client = client(&sims, vendor, TransportOptions::default());
         // Users a hostile id might reach instead of its own.
@@ -189,7 +189,7 @@ async fn hostile_ids_are_refused_or_sent_unchanged_for_every_vendor() {
         client.delete_user(&warm).await.unwrap();
 
         for id in hostile_ids() {
-            let shown = format!("{vendor} {:?}", idp::transport::truncate_for_message(&id));
+            let shown = format!("{vendor} {:?}", idp::text::truncate_for_message(&id));
             let valid = client.validate_user_id(&id);
             let before = sim.requests().len();
             if valid.is_ok() {

@@ -188,7 +188,7 @@ async fn debug_of_every_config_and_client_type_hides_the_credentials() {
 
     // Facade clients of every vendor, before and after a delete caches a live token.
     let mut facade: Vec<Client> = Vec::new();
-    for vendor in Vendor::ALL {
+    for &vendor in Vendor::ALL {
         let client = client(&sims, vendor, TransportOptions::default());
         printed.push(debug_forms(&client));
         let id = sim(&sims, vendor).add_users(1).remove(0);
@@ -315,7 +315,7 @@ async fn redirects_to_another_host_get_no_request_from_any_vendor() {
             Fault::status(308, "").with_header("location", url),
         ]
     };
-    for vendor in Vendor::ALL {
+    for &vendor in Vendor::ALL {
         let sim = sim(&sims, vendor);
         // On the delete itself.
         for fault in redirects("/delete") {

@@ -95,7 +95,7 @@ async fn two_thousand_throttled_deletes_per_vendor_all_end_deleted_once() {
     sims.aa_controlroom.set_throttle_grace(GRACE);
     sims.alibaba_cloudsso.set_throttle_grace(GRACE);
     // The five vendors run at the same time: their throttle waits overlap.
-    let runs = futures_util::future::join_all(Vendor::ALL.map(|vendor| run(&sims, vendor))).await;
+    let runs = futures_util::future::join_all(Vendor::ALL.iter().map(|&vendor| run(&sims, vendor))).await;
 
     for run in &runs {
         let vendor = run.vendor;

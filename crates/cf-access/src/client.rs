@@ -8,8 +8,8 @@ use idp_core::reqwest::{Method, RequestBuilder};
 use idp_core::transport::{check_uuid, encode_path_segment, join_path, sensitive_header};
 use idp_core::url::Url;
 use idp_core::{
-    Api, Error, ErrorKind, Presence, Receipt, Response, Scrubber, Sent, Transport,
-    TransportOptions, UserDeleter, UserQuery,
+    Api, Error, ErrorKind, Presence, Receipt, Response, Sent, Transport, TransportOptions,
+    UserDeleter, UserQuery,
 };
 
 use crate::VENDOR;
@@ -68,12 +68,8 @@ impl Client {
     fn build(config: Config, options: TransportOptions) -> Result<Client, Error> {
         config.validate()?;
         let secrets = config.auth().secrets();
-        // The error mapping cleans bodies with its own scrubber (see `CfAccessApi`); both
-        // know the same credentials.
-        let scrubber = Scrubber::new();
-        let transport = Transport::new(CfAccessApi::new(scrubber.clone()), options)?;
+        let transport = Transport::new(CfAccessApi, options)?;
         for secret in secrets {
-            scrubber.add(secret);
             transport.scrubber().add(secret);
         }
         let base_url = transport.base_url(config.base_url()).map_err(|e| {

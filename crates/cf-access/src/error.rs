@@ -2,12 +2,11 @@
 //! errors: [`CfAccessApi::parse_error`] maps every HTTP status and Cloudflare code onto
 //! [`ErrorKind`], for every operation; [`success_envelope`] is the one success shape.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
 use idp_core::text::vendor_message;
-use idp_core::{Api, Error, ErrorKind, Rate, Response, Scrubber};
+use idp_core::{Api, Error, ErrorKind, Rate, Response};
 
 use crate::VENDOR;
 use crate::config::{ENV_ACCOUNT_ID, ENV_BASE_URL};
@@ -49,37 +48,10 @@ pub(crate) fn default_rate() -> Option<Rate> {
     Rate::new(DOCUMENTED_REQUESTS, DOCUMENTED_WINDOW).map(|rate| rate.fraction(BUDGET_SHARE))
 }
 
-// CORE-CANDIDATE: the transport could scrub a response body before handing it to
-// `parse_error` (or pass its scrubber in): every vendor that keeps vendor details as an
-// error's source, or quotes a body snippet, needs it, and `Response::describe_body` clips at
-// 120 characters before the transport's scrubber runs, so a credential cut by the clip
-// would be printed in part.
-/// Cloudflare Zero Trust Access, as the transport needs to know it.
-pub(crate) struct CfAccessApi {
-    /// The client's credentials, to clean the body before it is read: the envelope kept as
-    /// an error's source ([`ApiFailure`]) and the body snippets in messages must not carry a
-    /// credential a server echoed (the transport scrubs only an error's own text).
-    scrubber: Scrubber,
-}
-
-impl CfAccessApi {
-    pub(crate) fn new(scrubber: Scrubber) -> Self {
-        CfAccessApi { scrubber }
-    }
-
-    /// `response` with every credential form removed from its body, when it had any.
-    fn scrubbed(&self, response: &Response) -> Option<Response> {
-        let text = String::from_utf8_lossy(&response.body);
-        let Cow::Owned(clean) = self.scrubber.scrub(&text) else {
-            return None;
-        };
-        let mut cleaned = Response::new(response.status, response.headers.clone(), clean)
-            .for_operation(response.operation, response.attempt)
-            .with_request_id_from(&[REQUEST_ID_HEADER]);
-        cleaned.truncated = response.truncated;
-        Some(cleaned)
-    }
-}
+/// Cloudflare Zero Trust Access, as the transport needs to know it. (Bodies reach
+/// `parse_error` with every configured credential already scrubbed by the transport, so the
+/// envelope kept as an error's source never carries one a server echoed.)
+pub(crate) struct CfAccessApi;
 
 impl Api for CfAccessApi {
     /// Every Cloudflare answer that is not a success, first rule that applies:
@@ -93,8 +65,6 @@ impl Api for CfAccessApi {
     /// | any other 404, any 410 | `Protocol`, naming the base URL and account id variables |
     /// | anything else | [`ErrorKind::from_status`] (429 `RateLimited`, 5xx `Server`, …) |
     fn parse_error(&self, response: &Response) -> Error {
-        let cleaned = self.scrubbed(response);
-        let response = cleaned.as_ref().unwrap_or(response);
         let status = response.status;
         let envelope = match serde_json::from_slice::<Envelope>(&response.body) {
             Ok(envelope) => envelope,
@@ -282,11 +252,10 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
-    use idp_core::Secret;
     use idp_core::reqwest::header::{HeaderMap, HeaderValue};
 
     fn api() -> CfAccessApi {
-        CfAccessApi::new(Scrubber::new())
+        CfAccessApi
     }
 
     fn answer(status: u16, body: &str) -> Response {
@@ -469,23 +438,6 @@ mod tests {
     }
 
     #[test]
-    fn echoed_credentials_leave_no_trace_in_the_source() {
-        let scrubber = Scrubber::new();
-        scrubber.add(&Secret::new("canary-token-0123456789"));
-        let api = CfAccessApi::new(scrubber);
-        let body = r#"{"success":false,"errors":[{"code":1000,"message":"bad Bearer canary-token-0123456789","documentation_url":"https://x/canary-token-0123456789"}]}"#;
-        let err = success_envelope(&api, &answer(400, body)).unwrap_err();
-        let failure = std::error::Error::source(&err)
-            .and_then(|s| s.downcast_ref::<ApiFailure>())
-            .unwrap();
-        let printed = format!("{err} {err:?} {failure:?}");
-        assert!(!printed.contains("canary"), "{printed}");
-        let html = "<html>Authorization: Bearer canary-token-0123456789</html>";
-        let err = success_envelope(&api, &answer(502, html)).unwrap_err();
-        assert!(!format!("{err:?}").contains("canary"), "{err:?}");
-    }
-
-    #[test]
     fn the_default_budget_leaves_a_tenth_to_others() {
         let rate = api().default_rate().unwrap();
         assert_eq!(rate, Rate::new(1080, Duration::from_secs(300)).unwrap());
@@ -533,7 +485,7 @@ mod properties {
         fn parse_error_never_panics_and_needs_cloudflare_words(
             response in response(KEYS, &[REQUEST_ID_HEADER], OPERATIONS),
         ) {
-            let api = CfAccessApi::new(Scrubber::new());
+            let api = CfAccessApi;
             let err = api.parse_error(&response);
             prop_assert_eq!(err.status(), Some(response.status));
             let _ = format!("{err} {err:?}");
@@ -565,7 +517,7 @@ mod properties {
                 "errors": [{"code": code, "message": format!("{noun} {phrase}")}],
             });
             let response = Response::new(404, Default::default(), body.to_string());
-            let kind = CfAccessApi::new(Scrubber::new()).parse_error(&response).kind();
+            let kind = CfAccessApi.parse_error(&response).kind();
             let expected = if AUTH_CODES.contains(&code) || ROUTE_CODES.contains(&code) {
                 kind
             } else {

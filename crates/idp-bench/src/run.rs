@@ -220,7 +220,10 @@ async fn facade(
             .find(|(key, _)| *key == name)
             .map(|(_, value)| value.clone())
     };
-    let client = idp::Client::from_lookup(setup.vendor, lookup, TransportOptions::default())
+    // Unpaced: the benchmark server is not a vendor with a budget; pacing would measure
+    // the vendor's documented rate, not the client.
+    let options = TransportOptions::default().with_rate(idp::RateSetting::Unlimited);
+    let client = idp::Client::from_lookup(setup.vendor, lookup, options)
         .map_err(|e| format!("client: {e}"))?;
     let mut tally = Tally::default();
     let mut reports = std::pin::pin!(client.delete_many(ids, setup.concurrency));
@@ -255,7 +258,7 @@ fn cli(setup: &Setup) -> Result<(Tally, Duration, CpuMem), String> {
     let status = Command::new(binary)
         .args(["delete", setup.vendor.as_str(), "--from"])
         .arg(&ids)
-        .args(["--output", "json", "--concurrency"])
+        .args(["--output", "json", "--rate", "none", "--concurrency"])
         .arg(setup.concurrency.to_string())
         .env_clear()
         .envs(config_vars(setup.vendor, &setup.server, &setup.dir))

@@ -21,7 +21,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
 use crate::fixtures::{
-    AA_LOGIN_BODY, AA_SUCCESS, ALIBABA_SUCCESS, CF_SUCCESS, ONELOGIN_SUCCESS, ONELOGIN_TOKEN_BODY,
+    AA_LOGIN_BODY, ALIBABA_SUCCESS, CF_SUCCESS, ONELOGIN_SUCCESS, ONELOGIN_TOKEN_BODY,
     RSA_SUCCESS,
 };
 
@@ -133,9 +133,12 @@ fn route(method: &Method, path: &str) -> Option<Answer> {
         if post && rest == "v1/authentication" {
             return Some(ok(AA_LOGIN_BODY));
         }
+        // 204: the Control Room's other documented success (a 200 must carry the record of
+        // the very id deleted, which a fixed body cannot).
         return (delete && rest.starts_with("v1/usermanagement/users/")).then_some(Answer {
+            status: 204,
+            body: "",
             request_id: Some(("x-request-id", "3f2e1d0c-bench")),
-            ..ok(AA_SUCCESS.body)
         });
     }
     if let Some(rest) = path.strip_prefix("/rsa/") {

@@ -20,7 +20,7 @@ async fn every_vendor_deletes_through_raw_and_facade() {
     let running = server::spawn().await.unwrap();
     let dir = bench_dir("loopback");
     keys::write_key_file(&dir).unwrap();
-    for vendor in Vendor::ALL {
+    for &vendor in Vendor::ALL {
         for mode in [Mode::Raw, Mode::Facade] {
             let setup = Setup {
                 vendor,

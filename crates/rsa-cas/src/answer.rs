@@ -1,10 +1,8 @@
 //! What RSA answers: its error bodies (RSA's own `{code, description}` and the Spring-style
 //! 403), the error signs a 2xx must not carry, and the success shapes of delete and disable.
 
-use std::borrow::Cow;
-
 use idp_core::text::{truncate_for_message, vendor_message};
-use idp_core::{Error, Response, Scrubber};
+use idp_core::{Error, Response};
 use serde_json::{Map, Value};
 
 /// An error answer's body, as far as it can be read.
@@ -168,29 +166,6 @@ fn is_error_status(value: &Value) -> bool {
         _ => None,
     };
     status.is_some_and(|s| (400..600).contains(&s))
-}
-
-/// `response` with every credential the scrubber knows removed from its body, so that no
-/// message cut from it can hold part of one.
-// CORE-CANDIDATE: the transport scrubs vendor text after a message was clipped from the body
-// (`vendor_message`, `describe_body`); a JWT crossing the cut would survive in part. Scrubbing
-// the body before the vendor's parsers see it belongs in the transport.
-pub(crate) fn scrubbed<'a>(
-    response: &'a Response,
-    scrubber: Option<&Scrubber>,
-) -> Cow<'a, Response> {
-    let Some(scrubber) = scrubber else {
-        return Cow::Borrowed(response);
-    };
-    let text = String::from_utf8_lossy(&response.body);
-    match scrubber.scrub(&text) {
-        Cow::Borrowed(_) => Cow::Borrowed(response),
-        Cow::Owned(clean) => {
-            let mut copy = response.clone();
-            copy.body = clean.into_bytes().into();
-            Cow::Owned(copy)
-        }
-    }
 }
 
 /// The answer to `DELETE …/users/{id}` means "deleted" only as RSA documents it: HTTP 200

@@ -12,7 +12,7 @@ use idp_core::{
 };
 
 use crate::VENDOR;
-use crate::answer::{self, scrubbed};
+use crate::answer;
 use crate::config::Config;
 use crate::error::RsaCasApi;
 use crate::jwt::JwtSource;
@@ -61,10 +61,8 @@ impl Client {
     }
 
     fn build(config: Config, options: TransportOptions) -> Result<Client, Error> {
-        let api = RsaCasApi::default();
         let source = JwtSource::new(config.key_file());
-        let transport = Transport::with_token_source(api.clone(), options, source)?;
-        api.use_scrubber(transport.scrubber());
+        let transport = Transport::with_token_source(RsaCasApi, options, source)?;
         transport.scrubber().add(config.key_file().access_key());
 
         let origin = config.base_url_origin();
@@ -136,7 +134,7 @@ impl Client {
                         // RSA's request example sends it, body or not.
                         .header(CONTENT_TYPE, "application/json"))
                 },
-                |response| answer::deleted(&scrubbed(response, Some(transport.scrubber()))),
+                answer::deleted,
             )
             .await?;
         Ok(sent.receipt())
@@ -175,7 +173,7 @@ impl Client {
                         .header(CONTENT_TYPE, "application/json")
                         .body(body.clone()))
                 },
-                |response| lookup::record(&scrubbed(response, Some(transport.scrubber()))),
+                lookup::record,
             )
             .await;
         match result {
@@ -210,9 +208,7 @@ impl Client {
                         .header(CONTENT_TYPE, "application/json")
                         .body(r#"{"userStatus":"Disabled"}"#))
                 },
-                |response| {
-                    answer::disabled(&scrubbed(response, Some(transport.scrubber())), user_id)
-                },
+                |response| answer::disabled(response, user_id),
             )
             .await?;
         Ok(sent.receipt())
