@@ -1,12 +1,14 @@
-//! Cloudflare Zero Trust Access:
-//! `DELETE {base}/accounts/{account_id}/access/users/{user_id}`.
+//! Cloudflare Zero Trust Access: the account's Access users (list, get, delete) and
+//! `revoke_user`, under `{base}/accounts/{account_id}/access/…`.
+
+mod users;
 
 use std::collections::HashSet;
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Mutex;
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::answer::Answer;
 use crate::behaviour::{Behaviour, Created};
@@ -15,20 +17,39 @@ use crate::request::Request;
 use crate::sim::Sim;
 use crate::util::{decode_segment, lock, random_hex, segments_after, uuid};
 
+use users::{AccessUser, DEFAULT_PER_PAGE, Filter, MAX_PER_PAGE, Users, is_uuid, name_from_email};
+
 /// Where the API lives under the server, as on `api.cloudflare.com`.
 const PREFIX: &str = "/client/v4";
 
-/// A strict simulator of Cloudflare Zero Trust Access's delete-user API.
+/// A strict simulator of Cloudflare Zero Trust Access's users API and session revocation.
 ///
-/// - Base URL `http://127.0.0.1:{port}/client/v4`; route
-///   `DELETE /client/v4/accounts/{account_id}/access/users/{user_id}`.
+/// - Base URL `http://127.0.0.1:{port}/client/v4`; routes under
+///   `/client/v4/accounts/{account_id}/access`:
+///   - `GET …/users?email=&name=&search=&page=&per_page=`: the users whose `email` (or
+///     `name`; `search`: either) **contains** the value, ASCII case ignored — a partial
+///     match, so a client must compare for itself — in creation order, as the envelope with
+///     `result: [records]` and `result_info: {page, per_page, count, total_count}`; a page
+///     past the last is an empty `result`. `per_page` 1–1,000 (default 25), capped by
+///     [`CfAccessSim::set_page_size`]; `page` from 1. Other parameters, a repeated one or a
+///     bad number → 400, code 1001.
+///   - `GET …/users/{user_id}`: the envelope with the user's record; `DELETE` the same path
+///     deletes it (`result: {}`). An unknown user → 404, code 1003 "Access user not found";
+///     an id that is not a UUID → 400, code 7003 "Could not route to …".
+///   - `POST …/organizations/revoke_user` with a JSON object: `email` (required), `devices`,
+///     `user_uid`, `warp_session_reauth` and nothing else (`devices` may also come as
+///     `?devices=true`) → `result: true`, whether or not a user has that email; recorded in
+///     [`CfAccessSim::revocations`], and with `devices: true` the devices of every user with
+///     that email (ASCII case ignored) are signed out (`active_device_count: 0`). A body
+///     that is not such an object → 400, code 1001.
 /// - Auth, exactly one of: `Authorization: Bearer <token>` (the scheme spelled `Bearer`, one
 ///   space), or both `X-Auth-Email` and `X-Auth-Key`. [`CfAccessSim::env`] hands out the
 ///   token; [`CfAccessSim::env_global_key`] the email and global key.
 /// - Every answer is the envelope `{"success","errors","messages","result"}` with a
-///   `cf-ray` header.
-/// - User ids: [`CfAccessSim::add_user`] accepts any id as given; generated ids are UUIDs.
-///   Deleting an unknown id answers 404 with code 1003.
+///   `cf-ray` header; another method on a route → 405, code 7001.
+/// - User ids are UUIDs: [`CfAccessSim::add_user`] keeps a UUID it is given (in lower case)
+///   and otherwise generates one — use the returned id. Users have an email (kept in the
+///   case given) and a name; several may share an email.
 /// - Variables ([`CfAccessSim::env`]): `CLOUDFLARE_API_TOKEN`, `CLOUDFLARE_ACCOUNT_ID`
 ///   and `CLOUDFLARE_BASE_URL`, what `idp_cf_access::Config::from_lookup` reads to use
 ///   this simulator with an API token.
@@ -41,7 +62,7 @@ pub struct CfAccess {
     api_token: String,
     email: String,
     api_key: String,
-    users: Mutex<HashSet<String>>,
+    users: Mutex<Users>,
 }
 
 impl fmt::Debug for CfAccess {
@@ -92,6 +113,28 @@ impl Sim<CfAccess> {
     pub fn api_key(&self) -> &str {
         &self.state().api_key
     }
+
+    /// Seeds an Access user with this email (stored in the case given; another user may
+    /// have the same one) and display name; returns its generated UUID.
+    pub fn add_access_user(&self, email: &str, name: &str) -> String {
+        lock(&self.state().users).insert(AccessUser::new(uuid(), email, name))
+    }
+
+    /// The listing answers at most `size` users a page (at least 1), whatever `per_page`
+    /// asks, so that tests page with few users.
+    pub fn set_page_size(&self, size: usize) {
+        lock(&self.state().users).set_page_size(size);
+    }
+
+    /// The email of every `revoke_user` the simulator accepted, in order.
+    pub fn revocations(&self) -> Vec<String> {
+        lock(&self.state().users).revocations()
+    }
+
+    /// The user's record as the get and list answers carry it, if it exists.
+    pub fn user_record(&self, id: &str) -> Option<Value> {
+        lock(&self.state().users).get(id).map(AccessUser::record)
+    }
 }
 
 fn message(code: u32, text: &str) -> Value {
@@ -119,6 +162,171 @@ fn invalid_headers(chain: Vec<Value>) -> Answer {
 
 fn no_route() -> Answer {
     envelope_error(400, vec![message(7000, "No route for that URI")])
+}
+
+/// 1001 for a request the simulator cannot read (the code is the simulator's choice), with a
+/// pointer to what is wrong.
+fn invalid_request(pointer: &str, text: &str) -> Answer {
+    envelope_error(
+        400,
+        vec![json!({
+            "code": 1001,
+            "message": format!("Invalid request: {text}"),
+            "source": { "pointer": pointer },
+        })],
+    )
+}
+
+fn could_not_route(path: &str) -> Answer {
+    envelope_error(
+        400,
+        vec![message(
+            7003,
+            &format!("Could not route to {path}, perhaps your object identifier is invalid?"),
+        )],
+    )
+}
+
+fn success(result: Value) -> Answer {
+    Answer::json(
+        200,
+        &json!({ "success": true, "errors": [], "messages": [], "result": result }),
+    )
+}
+
+/// The endpoints under `…/accounts/{account_id}/access`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route<'a> {
+    /// `…/users`
+    Users,
+    /// `…/users/{user_id}` (the raw segment)
+    User(&'a str),
+    /// `…/organizations/revoke_user`
+    Revoke,
+}
+
+impl Route<'_> {
+    fn allows(self, method: &str) -> bool {
+        match self {
+            Route::Users => method == "GET",
+            Route::User(_) => method == "GET" || method == "DELETE",
+            Route::Revoke => method == "POST",
+        }
+    }
+}
+
+/// The raw account segment and the endpoint of `path`, when it is one of the routes.
+fn route(path: &str) -> Option<(&str, Route<'_>)> {
+    let segments = segments_after(path, PREFIX)?;
+    let (account, route) = match segments.as_slice() {
+        ["accounts", account, "access", "users"] => (*account, Route::Users),
+        ["accounts", account, "access", "users", user] if !user.is_empty() => {
+            (*account, Route::User(user))
+        }
+        [
+            "accounts",
+            account,
+            "access",
+            "organizations",
+            "revoke_user",
+        ] => (*account, Route::Revoke),
+        _ => return None,
+    };
+    (!account.is_empty()).then_some((account, route))
+}
+
+/// The listing's parameters.
+struct ListQuery {
+    filter: Filter,
+    page: usize,
+    per_page: usize,
+}
+
+impl ListQuery {
+    fn parse(query: Option<&str>) -> Result<ListQuery, Answer> {
+        let mut list = ListQuery {
+            filter: Filter::default(),
+            page: 1,
+            per_page: DEFAULT_PER_PAGE,
+        };
+        let mut seen = HashSet::new();
+        let pairs = url::form_urlencoded::parse(query.unwrap_or("").as_bytes());
+        for (key, value) in pairs {
+            let pointer = format!("/query/{key}");
+            if !seen.insert(key.clone()) {
+                return Err(invalid_request(&pointer, &format!("{key} is given twice")));
+            }
+            let text = (!value.is_empty()).then(|| value.clone().into_owned());
+            match key.as_ref() {
+                "email" => list.filter.email = text,
+                "name" => list.filter.name = text,
+                "search" => list.filter.search = text,
+                "page" => list.page = number(&pointer, &value, usize::MAX)?,
+                "per_page" => list.per_page = number(&pointer, &value, MAX_PER_PAGE)?,
+                _ => {
+                    return Err(invalid_request(
+                        &pointer,
+                        &format!("unknown parameter {key}"),
+                    ));
+                }
+            }
+        }
+        Ok(list)
+    }
+}
+
+/// A number from 1 to `max`, written in digits.
+fn number(pointer: &str, value: &str, max: usize) -> Result<usize, Answer> {
+    value
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (1..=max).contains(n) && value.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(|| invalid_request(pointer, &format!("must be a number from 1 to {max}")))
+}
+
+/// What a `revoke_user` body asks: the email and whether devices are signed out too.
+fn revoke_request(request: &Request) -> Result<(String, bool), Answer> {
+    let json = request
+        .header("content-type")
+        .and_then(|ct| ct.split(';').next())
+        .is_some_and(|ct| ct.trim().eq_ignore_ascii_case("application/json"));
+    let body = serde_json::from_slice::<Value>(&request.body).ok();
+    let Some(Value::Object(body)) = body.filter(|_| json) else {
+        return Err(invalid_request(
+            "/",
+            "the body must be a JSON object sent as application/json",
+        ));
+    };
+    if let Some(extra) = body
+        .keys()
+        .find(|k| !["email", "devices", "user_uid", "warp_session_reauth"].contains(&k.as_str()))
+    {
+        return Err(invalid_request(
+            &format!("/{extra}"),
+            &format!("unknown property {extra}"),
+        ));
+    }
+    let flag = |body: &Map<String, Value>, key: &str| match body.get(key) {
+        None => Ok(None),
+        Some(Value::Bool(on)) => Ok(Some(*on)),
+        Some(_) => Err(invalid_request(
+            &format!("/{key}"),
+            &format!("{key} must be a boolean"),
+        )),
+    };
+    flag(&body, "warp_session_reauth")?;
+    if body.get("user_uid").is_some_and(|v| !v.is_string()) {
+        return Err(invalid_request("/user_uid", "user_uid must be a string"));
+    }
+    let email = match body.get("email") {
+        Some(Value::String(email)) if email.contains('@') => email.clone(),
+        Some(_) => return Err(invalid_request("/email", "email must be an email address")),
+        None => return Err(invalid_request("/email", "email is required")),
+    };
+    let in_query = url::form_urlencoded::parse(request.query.as_deref().unwrap_or("").as_bytes())
+        .any(|(key, value)| key == "devices" && value == "true");
+    let devices = flag(&body, "devices")?.unwrap_or(in_query);
+    Ok((email, devices))
 }
 
 impl CfAccess {
@@ -176,6 +384,69 @@ impl CfAccess {
             }
         }
     }
+
+    /// The account segment, decoded, when it is this simulator's account.
+    fn check_account(&self, raw: &str, path: &str) -> Result<(), Answer> {
+        let account = decode_segment(raw).unwrap_or_default();
+        if account == self.account_id {
+            return Ok(());
+        }
+        let well_formed = account.len() == 32 && account.bytes().all(|b| b.is_ascii_hexdigit());
+        Err(if well_formed {
+            // A real account, not one these credentials may use.
+            envelope_error(403, vec![message(10000, "Authentication error")])
+        } else {
+            could_not_route(path)
+        })
+    }
+
+    fn list(&self, request: &Request) -> Answer {
+        let query = match ListQuery::parse(request.query.as_deref()) {
+            Ok(query) => query,
+            Err(answer) => return answer,
+        };
+        let page = lock(&self.users).page(&query.filter, query.page, query.per_page);
+        let count = page.records.len();
+        Answer::json(
+            200,
+            &json!({
+                "success": true,
+                "errors": [],
+                "messages": [],
+                "result": page.records,
+                "result_info": {
+                    "page": query.page,
+                    "per_page": page.per_page,
+                    "count": count,
+                    "total_count": page.total,
+                },
+            }),
+        )
+    }
+
+    fn user(&self, request: &Request, segment: &str) -> Answer {
+        let id = decode_segment(segment).unwrap_or_default();
+        if !is_uuid(&id) {
+            return could_not_route(&request.path);
+        }
+        let mut users = lock(&self.users);
+        let answer = if request.method == "DELETE" {
+            users.remove(&id).then(|| success(json!({})))
+        } else {
+            users.get(&id).map(|user| success(user.record()))
+        };
+        answer.unwrap_or_else(|| envelope_error(404, vec![message(1003, "Access user not found")]))
+    }
+
+    fn revoke(&self, request: &Request) -> Answer {
+        match revoke_request(request) {
+            Ok((email, devices)) => {
+                lock(&self.users).revoke(&email, devices);
+                success(json!(true))
+            }
+            Err(answer) => answer,
+        }
+    }
 }
 
 impl Behaviour for CfAccess {
@@ -188,7 +459,7 @@ impl Behaviour for CfAccess {
             api_token: random_hex(40),
             email: "offboarding-admin@example.com".to_owned(),
             api_key: random_hex(37),
-            users: Mutex::new(HashSet::new()),
+            users: Mutex::new(Users::default()),
         };
         Ok((vendor, None))
     }
@@ -207,27 +478,14 @@ impl Behaviour for CfAccess {
 
     fn is_delete(&self, request: &Request) -> bool {
         request.method == "DELETE"
-            && segments_after(&request.path, PREFIX).is_some_and(|s| {
-                s.len() == 5 && s[0] == "accounts" && s[2] == "access" && s[3] == "users"
-            })
+            && route(&request.path).is_some_and(|(_, route)| matches!(route, Route::User(_)))
     }
 
     fn handle(&self, request: &Request) -> Answer {
-        let Some(segments) = segments_after(&request.path, PREFIX) else {
+        let Some((account, route)) = route(&request.path) else {
             return no_route();
         };
-        let [accounts, account, access, users, user] = segments.as_slice() else {
-            return no_route();
-        };
-        if *accounts != "accounts"
-            || *access != "access"
-            || *users != "users"
-            || account.is_empty()
-            || user.is_empty()
-        {
-            return no_route();
-        }
-        if request.method != "DELETE" {
+        if !route.allows(&request.method) {
             return envelope_error(
                 405,
                 vec![message(
@@ -236,36 +494,16 @@ impl Behaviour for CfAccess {
                 )],
             );
         }
-        if let Err(answer) = self.authenticate(request) {
+        if let Err(answer) = self
+            .authenticate(request)
+            .and_then(|()| self.check_account(account, &request.path))
+        {
             return answer;
         }
-        let account = decode_segment(account).unwrap_or_default();
-        if account != self.account_id {
-            let well_formed = account.len() == 32 && account.bytes().all(|b| b.is_ascii_hexdigit());
-            return if well_formed {
-                // A real account, not one these credentials may use.
-                envelope_error(403, vec![message(10000, "Authentication error")])
-            } else {
-                envelope_error(
-                    400,
-                    vec![message(
-                        7003,
-                        &format!(
-                            "Could not route to {}, perhaps your object identifier is invalid?",
-                            request.path
-                        ),
-                    )],
-                )
-            };
-        }
-        let removed = decode_segment(user).is_some_and(|id| lock(&self.users).remove(&id));
-        if removed {
-            Answer::json(
-                200,
-                &json!({ "success": true, "errors": [], "messages": [], "result": {} }),
-            )
-        } else {
-            envelope_error(404, vec![message(1003, "Access user not found")])
+        match route {
+            Route::Users => self.list(request),
+            Route::User(segment) => self.user(request, segment),
+            Route::Revoke => self.revoke(request),
         }
     }
 
@@ -309,24 +547,27 @@ impl Behaviour for CfAccess {
     }
 
     fn add_user(&self, id: &str) -> String {
-        if id.is_empty() {
-            return self.new_user();
-        }
-        lock(&self.users).insert(id.to_owned());
-        id.to_owned()
+        let id = if is_uuid(id) {
+            id.to_ascii_lowercase()
+        } else {
+            uuid()
+        };
+        let email = format!("user-{}@example.com", &id[..8]);
+        let name = format!("User {}", &id[..8]);
+        lock(&self.users).insert(AccessUser::new(id, &email, &name))
     }
 
-    fn add_person(&self, _email: &str) -> String {
-        // Replaced by the vendor's offboarding seed (email, states, prerequisites).
-        self.new_user()
+    fn add_person(&self, email: &str) -> String {
+        let name = name_from_email(email);
+        lock(&self.users).insert(AccessUser::new(uuid(), email, &name))
     }
 
     fn new_user(&self) -> String {
-        self.add_user(&uuid())
+        self.add_user("")
     }
 
     fn has_user(&self, id: &str) -> bool {
-        lock(&self.users).contains(id)
+        lock(&self.users).get(id).is_some()
     }
 
     fn user_count(&self) -> usize {

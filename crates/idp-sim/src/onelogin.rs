@@ -1,4 +1,8 @@
-//! OneLogin: the OAuth 2 token endpoint and `DELETE /api/1/users/{id}` (and `/api/2/…`).
+//! OneLogin: the OAuth 2 token endpoint and the users API in v1 and v2 (list, get, delete)
+//! and v1's logout.
+
+mod list;
+mod users;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -14,10 +18,13 @@ use serde_json::{Value, json};
 use crate::answer::Answer;
 use crate::behaviour::{Behaviour, Created};
 use crate::fault::Fault;
-use crate::ids::{IntUsers, parse_id};
+use crate::ids::parse_id;
 use crate::request::Request;
 use crate::sim::Sim;
 use crate::util::{decode_segment, lock, random_hex, rfc3339_millis, uuid};
+
+use list::ListQuery;
+use users::{User, Users};
 
 const TOKEN_PATH: &str = "/auth/oauth2/v2/token";
 const RATE_LIMIT: u64 = 5000;
@@ -25,19 +32,41 @@ const RATE_WINDOW: Duration = Duration::from_secs(3600);
 /// OneLogin's documented token lifetime (10 hours).
 const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(36_000);
 
-/// A strict simulator of OneLogin's token endpoint and delete-user API (v1 and v2).
+/// A strict simulator of OneLogin's token endpoint and users API (v1 and v2).
 ///
 /// - Base URL `http://127.0.0.1:{port}` (the API domain).
 /// - `POST /auth/oauth2/v2/token` needs `Authorization: Basic base64(client_id:client_secret)`,
 ///   `Content-Type: application/json` and the body `{"grant_type":"client_credentials"}`;
 ///   it answers the documented token JSON, and the same token again until it expires.
-/// - `DELETE /api/1/users/{id}` needs `Authorization: bearer:<token>` exactly (`Bearer <token>`
-///   gets 400 "Authorization Information is incorrect"); `DELETE /api/2/users/{id}` also
-///   accepts `Bearer <token>`. Unknown or expired tokens get 401 "Authentication Failure".
+/// - Every `/api/1/…` call needs `Authorization: bearer:<token>` exactly (`Bearer <token>`
+///   gets 400 "Authorization Information is incorrect"); `/api/2/…` also accepts
+///   `Bearer <token>`. Unknown or expired tokens get 401 "Authentication Failure".
+/// - `GET /api/1/users?email=E` (or `username`, `firstname`, `lastname`, `directory_id`;
+///   `limit` up to 50) answers `{status, pagination: {before_cursor, after_cursor,
+///   previous_link, next_link}, data: [records]}`; the next page is `after_cursor=`.
+///   `GET /api/2/users?email=E&limit=N` (`limit` up to 100, `page`, `cursor`) answers a
+///   bare array with the `After-Cursor`, `Before-Cursor`, `Total-Count`, `Total-Pages`,
+///   `Current-Page` and `Page-Items` headers; the next page is `cursor=<After-Cursor>`.
+///   Pages hold 50 users unless `limit` says less, and at most
+///   [`OneLoginSim::set_page_size`]; users come in id order. Filters are OneLogin's: an
+///   exact match where `*` stands for any run of characters, and in v1 a leading `!`
+///   negates; case is ignored; an empty value matches every user. An unknown or repeated
+///   parameter, or a bad number or cursor, gets 400.
+/// - `GET /api/1/users/{id}` answers `{status, data: [record]}`, `GET /api/2/users/{id}` the
+///   bare record; `PUT /api/1/users/{id}/logout` (v1 only; no body needed) ends the user's
+///   session with the v1 success `status` object and is recorded
+///   ([`OneLoginSim::logouts`]); `DELETE /api/{1,2}/users/{id}` deletes.
 /// - Ids are positive integers (otherwise 400 with `{"attribute":"id",…}`); v1 answers in the
-///   `status` envelope, v2 with an empty 204 or `{"message","name","statusCode"}`.
-/// - Delete answers carry `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset`
-///   (5,000 an hour, counted over deletes, never enforced).
+///   `status` envelope (a delete: 200 with `"error": false`; an unknown user: 404 "User for
+///   id N was not found"), v2 with an empty 204 for a delete and errors as
+///   `{"message","name","statusCode"}` (an unknown user: 404 `NotFound` "User for id N was
+///   not found"). Other routes get an HTML 404 page.
+/// - Every `/api/…` answer carries `X-RateLimit-Limit`, `X-RateLimit-Remaining`,
+///   `X-RateLimit-Reset` (5,000 an hour, counted over API calls, never enforced).
+/// - Users have an email (kept in the case given; several may share one), a username,
+///   first and last names, a `status` (1 Active, 2 Suspended, 3 Locked, … as OneLogin's
+///   table; [`OneLoginSim::set_status`]) and a `directory_id`
+///   ([`OneLoginSim::set_directory_id`]).
 /// - [`OneLoginSim::add_user`] uses the argument as the id when it is a free positive integer,
 ///   and otherwise assigns the next free id: use the returned id.
 /// - Variables ([`OneLoginSim::env`]): `ONELOGIN_CLIENT_ID`, `ONELOGIN_CLIENT_SECRET`
@@ -61,7 +90,11 @@ pub struct OneLogin {
     base_url: String,
     client_id: String,
     client_secret: String,
-    users: Mutex<IntUsers<()>>,
+    users: Mutex<Users>,
+    /// The largest list page, when a test set one (0: none).
+    page_size: AtomicUsize,
+    /// The id of every accepted logout, in order.
+    logouts: Mutex<Vec<u64>>,
     tokens: Mutex<Tokens>,
     token_requests: AtomicUsize,
     tokens_issued: AtomicUsize,
@@ -128,6 +161,55 @@ impl Sim<OneLogin> {
     /// How many distinct tokens were issued.
     pub fn tokens_issued(&self) -> usize {
         self.state().tokens_issued.load(Ordering::Relaxed)
+    }
+
+    /// Seeds an active local user with this email (kept in the case given; another user may
+    /// have the same one) and username, signed in; returns its id.
+    pub fn add_account(&self, email: &str, username: &str) -> String {
+        let mut user = User::person(email);
+        user.username = username.to_owned();
+        lock(&self.state().users).insert("", user).to_string()
+    }
+
+    /// Sets a user's `status` (OneLogin's table: 0 Unactivated, 1 Active, 2 Suspended,
+    /// 3 Locked, 4 Password expired, 5 Awaiting password reset, 7 Password pending,
+    /// 8 Security questions required); `false` when there is no such user.
+    pub fn set_status(&self, id: &str, status: u8) -> bool {
+        self.state().update(id, |user| user.status = status)
+    }
+
+    /// Sets (or, with `None`, clears) the directory a user is synchronised from; `false`
+    /// when there is no such user.
+    pub fn set_directory_id(&self, id: &str, directory_id: Option<u64>) -> bool {
+        self.state()
+            .update(id, |user| user.directory_id = directory_id)
+    }
+
+    /// List pages hold at most `size` users (at least 1), whatever `limit` asks, so that
+    /// tests page with few users.
+    pub fn set_page_size(&self, size: usize) {
+        self.state().page_size.store(size.max(1), Ordering::Relaxed);
+    }
+
+    /// The id of every user a logout was accepted for, in order.
+    pub fn logouts(&self) -> Vec<String> {
+        lock(&self.state().logouts)
+            .iter()
+            .map(u64::to_string)
+            .collect()
+    }
+
+    /// Whether the user has a OneLogin session (seeded users do; a logout ends it).
+    pub fn has_session(&self, id: &str) -> bool {
+        self.state().user(id).is_some_and(|user| user.signed_in)
+    }
+
+    /// The user's record as both API versions answer it, if the user exists.
+    pub fn user_record(&self, id: &str) -> Option<Value> {
+        let id = parse_id(id)?;
+        lock(&self.state().users)
+            .get(id)
+            .map(|user| user.record(id))
     }
 }
 
@@ -249,7 +331,27 @@ impl OneLogin {
             .header("x-ratelimit-reset", reset.to_string())
     }
 
-    fn delete(&self, request: &Request, v2: bool, segment: &str) -> Answer {
+    /// A copy of user `id`, if it exists.
+    fn user(&self, id: &str) -> Option<User> {
+        lock(&self.users).get(parse_id(id)?).cloned()
+    }
+
+    /// Changes user `id` with `change`; `false` when there is no such user.
+    fn update(&self, id: &str, change: impl FnOnce(&mut User)) -> bool {
+        let Some(id) = parse_id(id) else {
+            return false;
+        };
+        let mut users = lock(&self.users);
+        let Some(user) = users.get_mut(id) else {
+            return false;
+        };
+        change(user);
+        user.touch();
+        true
+    }
+
+    /// The token check every `/api/…` call goes through.
+    fn authorize(&self, request: &Request, v2: bool) -> Result<(), Answer> {
         let header = request.header("authorization");
         let token = header.and_then(|value| {
             value
@@ -257,62 +359,200 @@ impl OneLogin {
                 .or_else(|| v2.then(|| value.strip_prefix("Bearer ")).flatten())
         });
         let Some(token) = token.filter(|t| !t.is_empty()) else {
-            return if v2 {
-                v2_error(400, "BadRequest", "Authorization Information is incorrect")
-            } else {
-                v1_status(
-                    400,
-                    "bad request",
-                    json!("Authorization Information is incorrect"),
-                )
-            };
+            return Err(bad_request(
+                v2,
+                json!("Authorization Information is incorrect"),
+            ));
         };
         if !self.token_valid(token) {
-            return if v2 {
+            return Err(if v2 {
                 v2_error(401, "Unauthorized", "Authentication Failure")
             } else {
                 v1_status(401, "Unauthorized", json!("Authentication Failure"))
-            };
+            });
         }
-        let raw = decode_segment(segment).unwrap_or_default();
-        let Some(id) = parse_id(&raw) else {
-            return if v2 {
-                v2_error(400, "BadRequest", "id: ID is incorrect")
-            } else {
-                v1_status(
-                    400,
-                    "bad request",
-                    json!({ "attribute": "id", "description": "ID is incorrect" }),
-                )
-            };
+        Ok(())
+    }
+
+    fn api(&self, request: &Request, route: Route<'_>) -> Answer {
+        let v2 = route.v2();
+        if let Err(answer) = self.authorize(request, v2) {
+            return answer;
+        }
+        match route {
+            Route::Users { .. } => self.list(request, v2),
+            Route::User { segment, .. } | Route::Logout { segment } => {
+                let Some(id) = decode_segment(segment).as_deref().and_then(parse_id) else {
+                    return bad_request(
+                        v2,
+                        json!({ "attribute": "id", "description": "ID is incorrect" }),
+                    );
+                };
+                match (&route, request.method.as_str()) {
+                    (Route::Logout { .. }, _) => self.logout(id),
+                    (_, "DELETE") => self.delete(v2, id),
+                    _ => self.get(v2, id),
+                }
+            }
+        }
+    }
+
+    fn list(&self, request: &Request, v2: bool) -> Answer {
+        let query = match ListQuery::parse(v2, request.query.as_deref()) {
+            Ok(query) => query,
+            Err(problem) => return bad_request(v2, json!(problem)),
         };
-        let removed = lock(&self.users).remove(id).is_some();
-        match (removed, v2) {
-            (true, false) => v1_status(200, "success", json!("Success")),
-            (true, true) => Answer::new(204),
-            (false, false) => v1_status(
-                404,
-                "not found",
-                json!(format!("User for id {id} was not found")),
-            ),
-            (false, true) => v2_error(404, "NotFound", &format!("User for id {id} was not found")),
+        let cap = match self.page_size.load(Ordering::Relaxed) {
+            0 => None,
+            size => Some(size),
+        };
+        let listed = list::page(&lock(&self.users), v2, &query, cap);
+        if !v2 {
+            return Answer::json(
+                200,
+                &json!({
+                    "status": success_status(),
+                    "pagination": {
+                        "before_cursor": listed.before,
+                        "after_cursor": listed.after,
+                        "previous_link": listed.link(&self.base_url, &query, false),
+                        "next_link": listed.link(&self.base_url, &query, true),
+                    },
+                    "data": listed.records,
+                }),
+            );
+        }
+        let pages = listed.total.div_ceil(listed.size).max(1);
+        let mut answer = Answer::json(200, &Value::Array(listed.records))
+            .header("total-count", listed.total.to_string())
+            .header("total-pages", pages.to_string())
+            .header("current-page", listed.number.to_string())
+            .header("page-items", listed.size.to_string());
+        if let Some(after) = listed.after {
+            answer = answer.header("after-cursor", after);
+        }
+        if let Some(before) = listed.before {
+            answer = answer.header("before-cursor", before);
+        }
+        answer
+    }
+
+    fn get(&self, v2: bool, id: u64) -> Answer {
+        let Some(record) = lock(&self.users).get(id).map(|user| user.record(id)) else {
+            return user_not_found(v2, id);
+        };
+        if v2 {
+            Answer::json(200, &record)
+        } else {
+            Answer::json(
+                200,
+                &json!({ "status": success_status(), "data": [record] }),
+            )
+        }
+    }
+
+    fn logout(&self, id: u64) -> Answer {
+        let found = lock(&self.users).get_mut(id).map(|user| {
+            user.signed_in = false;
+            user.touch();
+        });
+        if found.is_none() {
+            return user_not_found(false, id);
+        }
+        lock(&self.logouts).push(id);
+        Answer::json(200, &json!({ "status": success_status() }))
+    }
+
+    fn delete(&self, v2: bool, id: u64) -> Answer {
+        if lock(&self.users).remove(id).is_none() {
+            return user_not_found(v2, id);
+        }
+        if v2 {
+            Answer::new(204)
+        } else {
+            Answer::json(200, &json!({ "status": success_status() }))
         }
     }
 }
 
-/// `Some(v2)` for `/api/1/users/{id}` or `/api/2/users/{id}`, with the id segment.
-fn delete_route(path: &str) -> Option<(bool, &str)> {
-    let rest = path.strip_prefix("/api/")?;
-    let mut parts = rest.split('/');
-    let version = parts.next()?;
-    let users = parts.next()?;
-    let id = parts.next()?;
-    if parts.next().is_some() || users != "users" || id.is_empty() {
-        return None;
+fn success_status() -> Value {
+    json!({ "error": false, "code": 200, "type": "success", "message": "Success" })
+}
+
+fn bad_request(v2: bool, message: Value) -> Answer {
+    if v2 {
+        let text = match &message {
+            Value::String(text) => text.clone(),
+            Value::Object(fields) => format!(
+                "{}: {}",
+                fields
+                    .get("attribute")
+                    .and_then(Value::as_str)
+                    .unwrap_or(""),
+                fields
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+            ),
+            other => other.to_string(),
+        };
+        v2_error(400, "BadRequest", &text)
+    } else {
+        v1_status(400, "bad request", message)
     }
-    match version {
-        "1" => Some((false, id)),
-        "2" => Some((true, id)),
+}
+
+fn user_not_found(v2: bool, id: u64) -> Answer {
+    let text = format!("User for id {id} was not found");
+    if v2 {
+        v2_error(404, "NotFound", &text)
+    } else {
+        v1_status(404, "not found", json!(text))
+    }
+}
+
+/// The `/api/…` routes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route<'a> {
+    /// `/api/{1,2}/users`
+    Users { v2: bool },
+    /// `/api/{1,2}/users/{id}` (the raw segment)
+    User { v2: bool, segment: &'a str },
+    /// `/api/1/users/{id}/logout`
+    Logout { segment: &'a str },
+}
+
+impl Route<'_> {
+    fn v2(self) -> bool {
+        match self {
+            Route::Users { v2 } | Route::User { v2, .. } => v2,
+            Route::Logout { .. } => false,
+        }
+    }
+
+    fn allows(self, method: &str) -> bool {
+        match self {
+            Route::Users { .. } => method == "GET",
+            Route::User { .. } => method == "GET" || method == "DELETE",
+            Route::Logout { .. } => method == "PUT",
+        }
+    }
+}
+
+fn api_route(path: &str) -> Option<Route<'_>> {
+    let segments: Vec<&str> = path.strip_prefix("/api/")?.split('/').collect();
+    let (version, rest) = segments.split_first()?;
+    let v2 = match *version {
+        "1" => false,
+        "2" => true,
+        _ => return None,
+    };
+    match rest {
+        ["users"] => Some(Route::Users { v2 }),
+        ["users", segment] if !segment.is_empty() => Some(Route::User { v2, segment }),
+        ["users", segment, "logout"] if !v2 && !segment.is_empty() => {
+            Some(Route::Logout { segment })
+        }
         _ => None,
     }
 }
@@ -325,7 +565,9 @@ impl Behaviour for OneLogin {
             base_url: format!("http://{local}"),
             client_id: random_hex(64),
             client_secret: random_hex(64),
-            users: Mutex::new(IntUsers::new(10_000_001)),
+            users: Mutex::new(Users::new(10_000_001)),
+            page_size: AtomicUsize::new(0),
+            logouts: Mutex::new(Vec::new()),
             tokens: Mutex::new(Tokens {
                 current: None,
                 valid: HashMap::new(),
@@ -351,7 +593,8 @@ impl Behaviour for OneLogin {
     }
 
     fn is_delete(&self, request: &Request) -> bool {
-        request.method == "DELETE" && delete_route(&request.path).is_some()
+        request.method == "DELETE"
+            && api_route(&request.path).is_some_and(|route| matches!(route, Route::User { .. }))
     }
 
     fn observe(&self, request: &Request) {
@@ -368,9 +611,9 @@ impl Behaviour for OneLogin {
                 not_found_page()
             };
         }
-        match delete_route(&request.path) {
-            Some((v2, id)) if request.method == "DELETE" => {
-                self.rate_headers(self.delete(request, v2, id))
+        match api_route(&request.path) {
+            Some(route) if route.allows(&request.method) => {
+                self.rate_headers(self.api(request, route))
             }
             _ => not_found_page(),
         }
@@ -410,15 +653,16 @@ impl Behaviour for OneLogin {
     }
 
     fn add_user(&self, id: &str) -> String {
-        let mut users = lock(&self.users);
-        let id = users.assign(id);
-        users.insert(id, ());
-        id.to_string()
+        let email = format!("user-{}@example.com", random_hex(8));
+        lock(&self.users)
+            .insert(id, User::person(&email))
+            .to_string()
     }
 
-    fn add_person(&self, _email: &str) -> String {
-        // Replaced by the vendor's offboarding seed (email, states, prerequisites).
-        self.new_user()
+    fn add_person(&self, email: &str) -> String {
+        lock(&self.users)
+            .insert("", User::person(email))
+            .to_string()
     }
 
     fn new_user(&self) -> String {
@@ -426,7 +670,7 @@ impl Behaviour for OneLogin {
     }
 
     fn has_user(&self, id: &str) -> bool {
-        lock(&self.users).contains(id)
+        parse_id(id).is_some_and(|id| lock(&self.users).get(id).is_some())
     }
 
     fn user_count(&self) -> usize {

@@ -18,7 +18,10 @@ use idp_sim::{
 #[tokio::test]
 async fn cf_access_with_both_auth_schemes() {
     let sim = CfAccessSim::start().await.unwrap();
-    let [a, b] = [sim.add_user("alice-uuid"), sim.add_user("bob-uuid")];
+    let [a, b] = [
+        sim.add_user("f174e90a-fafe-4643-bbbc-4a0ed4fc8415"),
+        sim.add_user("0c6a1d3e-8b2f-4e7a-9d51-3f2b6c8e1a90"),
+    ];
     let client = idp_cf_access::Client::new(
         idp_cf_access::Config::from_lookup(sim.lookup()).unwrap(),
         no_retry(),

@@ -256,15 +256,34 @@ async fn throttle_windows_are_counted_and_can_be_enforced() {
 
 #[tokio::test]
 async fn hostile_ids_arrive_as_one_encoded_segment() {
+    // Cloudflare's ids are UUIDs: the simulator hands one out instead of a hostile id, the
+    // client refuses to send the hostile one, and a hand-made request with it as one
+    // encoded segment reaches no user.
     let sim = CfAccessSim::start().await.unwrap();
     let hostile = "a/b?c#d%e";
-    sim.add_user(hostile);
-    let client = cf_client(&sim, no_retry());
-    client.delete_user(hostile).await.unwrap();
-    let path = &sim.requests()[0].path;
-    assert!(path.ends_with("/access/users/a%2Fb%3Fc%23d%25e"), "{path}");
-    assert_eq!(sim.requests()[0].query, None);
+    let id = sim.add_user(hostile);
+    assert_ne!(id, hostile);
     assert!(!sim.has_user(hostile));
+    let err = cf_client(&sim, no_retry())
+        .delete_user(hostile)
+        .await
+        .unwrap_err();
+    assert_eq!((err.kind(), err.attempts()), (ErrorKind::InvalidInput, 0));
+    assert!(sim.requests().is_empty());
+    let url = format!(
+        "{}/accounts/{}/access/users/a%2Fb%3Fc%23d%25e",
+        sim.base_url(),
+        sim.account_id()
+    );
+    let reply = send(http().delete(&url).bearer_auth(sim.api_token())).await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.json["errors"][0]["code"], 7003);
+    assert!(
+        sim.requests()[0]
+            .path
+            .ends_with("/access/users/a%2Fb%3Fc%23d%25e")
+    );
+    assert_eq!(sim.user_count(), 1);
 
     let sim = AlibabaCloudSsoSim::start().await.unwrap();
     let hostile = "u-&Action=Other=é ";

@@ -176,16 +176,43 @@ async fn the_onelogin_client_sees_the_policy_through_the_trait_object() {
         )
         .unwrap()
     };
+    // The token request and the first delete spend the budget; the client sees it (and
+    // would now hold its next request back until the reset, an hour away).
     let client = new_client();
-    // The token request and the first delete spend the budget.
     client.delete_user(&ids[0]).await.unwrap();
     let seen = client.rate_limit().unwrap();
     assert_eq!((seen.limit, seen.remaining), (Some(2), Some(0)));
-    let err = client.delete_user(&ids[1]).await.unwrap_err();
+    // A second client knows nothing of it: its token request gets OneLogin's 429, and a wait
+    // past the client's ceiling is returned, not waited.
+    let err = new_client().delete_user(&ids[1]).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::RateLimited, "{err}");
     assert!(err.retry_after().is_some_and(|wait| wait.as_secs() > 3000));
     assert_eq!(as_dyn.rate_limited_count(), 1);
     as_dyn.clear_rate_policy();
-    // A fresh client: the first one keeps the announced hour to itself.
     new_client().delete_user(&ids[1]).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_onelogin_client_waits_for_the_reset_instead_of_spending_past_zero() {
+    let sim = OneLoginSim::start().await.unwrap();
+    sim.set_rate_policy(
+        RatePolicy::onelogin()
+            .with_limit(2)
+            .with_window(Duration::from_secs(1)),
+    );
+    let ids = sim.add_users(2);
+    let client = idp_onelogin::Client::new(
+        idp_onelogin::Config::from_lookup(sim.lookup()).unwrap(),
+        no_retry(),
+    )
+    .unwrap();
+    // Token and first delete: X-RateLimit-Remaining 0, X-RateLimit-Reset 1.
+    client.delete_user(&ids[0]).await.unwrap();
+    client.delete_user(&ids[1]).await.unwrap();
+    assert_eq!(sim.rate_limited_count(), 0, "never refused");
+    let requests = sim.requests();
+    assert_eq!(requests.len(), 3);
+    let waited = requests[2].received_at - requests[1].received_at;
+    assert!(waited >= Duration::from_millis(900), "{waited:?}");
+    assert_eq!(sim.user_count(), 0);
 }
