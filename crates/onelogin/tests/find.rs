@@ -100,7 +100,7 @@ async fn partial_server_matches_are_filtered_out() {
         let partial = vec![
             user(1, "jane@example.com.evil"),
             user(2, "xjane@example.com"),
-            json!({"id": 3, "email": null, "username": "jane@example.com"}),
+            json!({"id": 3, "email": null, "username": "jane@example.com.evil"}),
         ];
         let body = match version {
             ApiVersion::V1 => v1_page(partial, None),
@@ -121,6 +121,31 @@ async fn partial_server_matches_are_filtered_out() {
 
         assert!(found.is_empty(), "{version}: {found:?}");
     }
+}
+
+/// The core's rule: an email query also matches a login name that is that address (a
+/// directory-synced account with no email field), so such an account is never missed.
+#[tokio::test]
+async fn a_username_that_is_the_email_matches_an_email_query() {
+    let server = MockServer::start_async().await;
+    token_mock(&server, "tok-1").await;
+    let body = v1_page(
+        vec![json!({"id": 3, "email": null, "username": "Jane@Example.com"})],
+        None,
+    );
+    server
+        .mock_async(|when, then| {
+            when.method("GET").path("/api/1/users");
+            then.status(200).json_body(body.clone());
+        })
+        .await;
+
+    let found = client(&server, ApiVersion::V1)
+        .find_users(&email("jane@example.com"))
+        .await
+        .unwrap();
+
+    assert_eq!(found.len(), 1, "{found:?}");
 }
 
 #[tokio::test]

@@ -514,7 +514,23 @@ impl Transport {
             .wait_for_gate(deadline)
             .await
             .map_err(Failed::before_sending)?;
-        let pace = inner.pacer.reserve(self.clock().now());
+        let now = self.clock().now();
+        let pace = inner.pacer.reserve(now);
+        if now + pace > deadline {
+            // A budget spent until a reset past the deadline: fail clearly, not stall.
+            return Err(Failed::before_sending(Error::new(
+                ErrorKind::RateLimited,
+                format!(
+                    "not sent: the request budget is spent and the next slot is {} away, past \
+                     the call's deadline",
+                    humanize(pace)
+                ),
+            )
+            .with_retry_after(pace)));
+        }
+        if pace >= Duration::from_secs(5) {
+            tracing::info!(vendor = self.vendor(), operation, wait = ?pace, "paced: waiting for the request budget");
+        }
         *waited += pace;
         if !pace.is_zero() && !self.sleep(pace).await {
             return Err(not_started());
