@@ -1,30 +1,32 @@
-//! Automation Anywhere Control Room: `POST /v1/authentication` and
-//! `DELETE /v1/usermanagement/users/{id}` (and the same under `/v2`).
+//! Automation Anywhere Control Room: authentication, and user management — list (filtered,
+//! paged), read, update (the whole record), delete — under `/v1` and `/v2`.
 
-use std::collections::HashMap;
+mod auth;
+mod list;
+mod users;
+
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::answer::Answer;
 use crate::behaviour::{Behaviour, Created};
 use crate::fault::Fault;
-use crate::ids::{IntUsers, parse_id};
+use crate::ids::parse_id;
 use crate::request::Request;
 use crate::sim::Sim;
-use crate::util::{decode_segment, lock, random_alnum, random_hex, rfc3339_seconds, uuid};
+use crate::util::{decode_segment, lock, random_alnum, uuid};
 
-/// About what a Control Room gives a token.
-const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(20 * 60);
+pub use list::AaFilterMode;
+pub use users::{AaRole, AaUser};
+use users::{Store, record, sample_record, user_not_found};
 
 /// A strict simulator of an Automation Anywhere Control Room's authentication and
-/// delete-user APIs.
+/// user-management APIs.
 ///
 /// - Base URL `http://127.0.0.1:{port}` (the Control Room URL); every route exists under
 ///   `/v1` and `/v2`.
@@ -33,35 +35,36 @@ const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(20 * 60);
 ///   password login invalidates that user's earlier password tokens (API-key tokens stay
 ///   valid), as the Control Room does. `POST …/authentication/token` (`{"token"}`) renews a
 ///   token; `POST …/authentication/logout` (`{"token"}`) ends it with 204.
-/// - `DELETE /v1/usermanagement/users/{id}` needs the token in `X-Authorization` (missing:
-///   401 `UM1117`, as documented; unknown or expired: 401). Tokens live 20 minutes unless
+/// - Every user-management call needs the token in `X-Authorization` (missing: 401
+///   `UM1117`, as documented; unknown or expired: 401). Tokens live 20 minutes unless
 ///   [`AaControlRoomSim::set_token_lifetime`] says otherwise, and
 ///   [`AaControlRoomSim::expire_tokens`] ends them all at once.
-/// - 200 answers carry the deleted user's record, shaped as documented; errors are
-///   `{"code","details","message"}`; a user seeded with
-///   [`AaControlRoomSim::add_user_in_use`] gets 409.
-/// - [`AaControlRoomSim::add_user`] uses the argument as the id when it is a free positive
-///   integer; otherwise it assigns the next free id and uses the argument as the username.
+/// - `POST …/usermanagement/users/list` (JSON) with `fields`, `filter` (`eq`, `ne`, `lt`,
+///   `le`, `gt`, `ge`, `substring` on `id`, `username`, `email`, `firstName`, `lastName`,
+///   `domain`, `description`, `disabled`; `and`, `or`, `not`; `NONE`), `sort` and `page`
+///   (`offset`, `length`): anything else is 400. Answers
+///   `{"page": {"offset", "total", "totalFilter"}, "list": [record, …]}` in id order;
+///   [`AaControlRoomSim::set_page_size`] caps the page, and
+///   [`AaControlRoomSim::set_filter_mode`] makes the filter loose, refused (400) or ignored
+///   (`totalFilter == total`).
+/// - `GET …/usermanagement/users/{id}` answers the record (`id`, `username`, `email`,
+///   `domain`, `roles`, `licenseFeatures`, `disabled`, `version`, …). `PUT` needs the whole
+///   record back — every field it has, `roles` a non-empty list, the same `id` and
+///   `username` — else 400 (`UM1131` names the missing fields); it answers the updated
+///   record.
+/// - `DELETE …/usermanagement/users/{id}`: 200 with the deleted user's record (or 204, with
+///   [`AaControlRoomSim::set_delete_no_content`]); a user in use → 409 `UM1124`.
+/// - Integer ids (else 400); unknown → 404 `{"code":"UM1009","details":null,"message":"User
+///   not found"}`. Errors are `{"code","details","message"}`.
+/// - Seed with [`AaControlRoomSim::seed_user`] ([`AaUser`]: email, username, names, domain,
+///   roles, disabled, in use); [`AaControlRoomSim::add_person`] seeds an enabled user with
+///   two roles. [`AaControlRoomSim::add_user`] uses the argument as the id when it is a free
+///   positive integer; otherwise it assigns the next free id and uses the argument as the
+///   username.
 /// - Variables ([`AaControlRoomSim::env`]): `AA_CONTROL_ROOM_URL`, `AA_USERNAME` and
-///   `AA_API_KEY` (API-key login); [`AaControlRoomSim::env_password`] the password login's.
+///   `AA_API_KEY` (API-key login); [`AaControlRoomSim::env_password`] the password login's;
+///   [`AaControlRoomSim::env_v2`] adds `AA_API_VERSION=v2`.
 pub type AaControlRoomSim = Sim<AaControlRoom>;
-
-struct AaUser {
-    username: String,
-    in_use: bool,
-    created: SystemTime,
-}
-
-struct TokenInfo {
-    issued: Instant,
-    username: String,
-    by_password: bool,
-}
-
-struct Tokens {
-    valid: HashMap<String, TokenInfo>,
-    lifetime: Duration,
-}
 
 /// An Automation Anywhere Control Room's state and behaviour in a [`Sim`]: use
 /// [`AaControlRoomSim`].
@@ -70,8 +73,8 @@ pub struct AaControlRoom {
     username: String,
     password: String,
     api_key: String,
-    users: Mutex<IntUsers<AaUser>>,
-    tokens: Mutex<Tokens>,
+    users: Mutex<Store>,
+    tokens: Mutex<auth::Tokens>,
     logins: AtomicUsize,
     tokens_issued: AtomicUsize,
 }
@@ -103,6 +106,19 @@ impl Sim<AaControlRoom> {
         crate::util::lookup_in(self.env_password())
     }
 
+    /// [`AaControlRoomSim::env`] and `AA_API_VERSION=v2`: the client then uses the `/v2`
+    /// paths.
+    pub fn env_v2(&self) -> Vec<(&'static str, String)> {
+        let mut env = self.env();
+        env.push(("AA_API_VERSION", "v2".to_owned()));
+        env
+    }
+
+    /// [`AaControlRoomSim::env_v2`] as a lookup function.
+    pub fn lookup_v2(&self) -> impl Fn(&str) -> Option<String> + Clone + Send + Sync + 'static {
+        crate::util::lookup_in(self.env_v2())
+    }
+
     /// The username that may log in.
     pub fn username(&self) -> &str {
         &self.state().username
@@ -118,6 +134,20 @@ impl Sim<AaControlRoom> {
         &self.state().api_key
     }
 
+    /// Seeds `user`; returns its id (`user.id` when that is a free positive integer,
+    /// otherwise the next free one).
+    pub fn seed_user(&self, user: AaUser) -> String {
+        lock(&self.state().users).insert(user).to_string()
+    }
+
+    /// A user as stored now (after any `PUT`), if it exists.
+    pub fn user(&self, id: &str) -> Option<AaUser> {
+        let id = parse_id(id)?;
+        lock(&self.state().users)
+            .get(id)
+            .map(|stored| stored.user.clone())
+    }
+
     /// Seeds a user that exists but cannot be deleted (409 Conflict); returns its id.
     pub fn add_user_in_use(&self, id: &str) -> String {
         self.state().insert_user(id, true)
@@ -125,19 +155,34 @@ impl Sim<AaControlRoom> {
 
     /// Marks a user as in use (409 on delete) or not; `false` when there is no such user.
     pub fn set_user_in_use(&self, id: &str, in_use: bool) -> bool {
-        let Some(id) = parse_id(id) else {
-            return false;
-        };
-        match lock(&self.state().users).get_mut(id) {
-            Some(user) => {
-                user.in_use = in_use;
-                true
-            }
-            None => false,
-        }
+        self.state().change(id, |user| user.in_use = in_use)
     }
 
-    /// Makes every token issued so far invalid: the next delete with one gets 401.
+    /// Sets a user's `disabled` (as an administrator would, behind the client's back);
+    /// `false` when there is no such user.
+    pub fn set_user_disabled(&self, id: &str, disabled: bool) -> bool {
+        self.state().change(id, |user| user.disabled = disabled)
+    }
+
+    /// Pages of the user list hold at most `n` users (at least 1), whatever length the
+    /// request asks for, as a Control Room capping the page length does. Unlimited by
+    /// default.
+    pub fn set_page_size(&self, n: usize) {
+        lock(&self.state().users).page_size = n.max(1);
+    }
+
+    /// What the user list does with a `filter` ([`AaFilterMode`]); honoured by default.
+    pub fn set_filter_mode(&self, mode: AaFilterMode) {
+        lock(&self.state().users).filter_mode = mode;
+    }
+
+    /// When on, a delete answers 204 without a body instead of 200 with the deleted user's
+    /// record (both are documented answers). Off by default.
+    pub fn set_delete_no_content(&self, no_content: bool) {
+        lock(&self.state().users).delete_no_content = no_content;
+    }
+
+    /// Makes every token issued so far invalid: the next call with one gets 401.
     pub fn expire_tokens(&self) {
         lock(&self.state().tokens).valid.clear();
     }
@@ -163,6 +208,7 @@ impl Sim<AaControlRoom> {
     }
 }
 
+/// The Control Room's error body.
 fn error(status: u16, code: &str, details: Value, message: &str) -> Answer {
     Answer::json(
         status,
@@ -178,20 +224,30 @@ fn not_found_page() -> Answer {
     )
 }
 
-fn is_json(request: &Request) -> bool {
-    request
+/// A JSON object body: 415 without `Content-Type: application/json`, 400 when not an
+/// object.
+fn json_body(request: &Request) -> Result<Map<String, Value>, Answer> {
+    let is_json = request
         .header("content-type")
         .and_then(|ct| ct.split(';').next())
-        .is_some_and(|ct| ct.trim().eq_ignore_ascii_case("application/json"))
-}
-
-fn jwt_like() -> String {
-    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"RS512"}"#);
-    let claims = URL_SAFE_NO_PAD.encode(
-        json!({ "sub": "1", "clientType": "WEB", "tenantUuid": uuid(), "nonce": random_hex(16) })
-            .to_string(),
-    );
-    format!("{header}.{claims}.{}", random_alnum(86))
+        .is_some_and(|ct| ct.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Err(error(
+            415,
+            "UM1000",
+            Value::Null,
+            "Content type must be application/json",
+        ));
+    }
+    match serde_json::from_slice::<Value>(&request.body) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(error(
+            400,
+            "UM1000",
+            Value::Null,
+            "The request body is not valid JSON",
+        )),
+    }
 }
 
 /// A route: the API generation, then the path after it.
@@ -199,7 +255,8 @@ enum Route<'a> {
     Login,
     Renew,
     Logout,
-    Delete(&'a str),
+    List,
+    User(&'a str),
     Unknown,
 }
 
@@ -209,9 +266,16 @@ fn route(path: &str) -> Route<'_> {
         ["", "v1" | "v2", "authentication"] => Route::Login,
         ["", "v1" | "v2", "authentication", "token"] => Route::Renew,
         ["", "v1" | "v2", "authentication", "logout"] => Route::Logout,
-        ["", "v1" | "v2", "usermanagement", "users", id] if !id.is_empty() => Route::Delete(id),
+        ["", "v1" | "v2", "usermanagement", "users", "list"] => Route::List,
+        ["", "v1" | "v2", "usermanagement", "users", id] if !id.is_empty() => Route::User(id),
         _ => Route::Unknown,
     }
+}
+
+/// The integer id of a user path, or the 400 for anything else.
+fn user_id(segment: &str) -> Result<u64, Answer> {
+    let raw = decode_segment(segment).unwrap_or_default();
+    parse_id(&raw).ok_or_else(|| error(400, "UM1016", Value::Null, "Invalid user id"))
 }
 
 impl AaControlRoom {
@@ -223,228 +287,74 @@ impl AaControlRoom {
         } else {
             wanted.to_owned()
         };
-        users.insert(
-            id,
-            AaUser {
-                username,
-                in_use,
-                created: SystemTime::now(),
-            },
-        );
-        id.to_string()
+        let mut user = AaUser::new(&format!("{username}@example.com"))
+            .with_id(&id.to_string())
+            .with_username(&username)
+            .with_name("Seeded", &format!("User {id}"))
+            .with_roles(vec![AaRole::new(2, "AAE_Basic")]);
+        user.in_use = in_use;
+        users.insert(user).to_string()
     }
 
-    fn issue(&self, username: &str, by_password: bool) -> String {
-        let token = jwt_like();
-        let mut tokens = lock(&self.tokens);
-        if by_password {
-            // A password login ends that user's earlier password sessions.
-            tokens
-                .valid
-                .retain(|_, info| !(info.by_password && info.username == username));
-        }
-        tokens.valid.insert(
-            token.clone(),
-            TokenInfo {
-                issued: Instant::now(),
-                username: username.to_owned(),
-                by_password,
-            },
-        );
-        self.tokens_issued.fetch_add(1, Ordering::Relaxed);
-        token
-    }
-
-    fn token_valid(&self, token: &str) -> bool {
-        let tokens = lock(&self.tokens);
-        let lifetime = tokens.lifetime;
-        tokens
-            .valid
-            .get(token)
-            .is_some_and(|info| info.issued.elapsed() < lifetime)
-    }
-
-    fn body_json(request: &Request) -> Result<serde_json::Map<String, Value>, Answer> {
-        if !is_json(request) {
-            return Err(error(
-                415,
-                "UM1000",
-                Value::Null,
-                "Content type must be application/json",
-            ));
-        }
-        match serde_json::from_slice::<Value>(&request.body) {
-            Ok(Value::Object(map)) => Ok(map),
-            _ => Err(error(
-                400,
-                "UM1000",
-                Value::Null,
-                "The request body is not valid JSON",
-            )),
-        }
-    }
-
-    fn login(&self, request: &Request) -> Answer {
-        let body = match AaControlRoom::body_json(request) {
-            Ok(body) => body,
-            Err(answer) => return answer,
+    fn change(&self, id: &str, change: impl FnOnce(&mut AaUser)) -> bool {
+        let Some(id) = parse_id(id) else {
+            return false;
         };
-        let text = |name: &str| body.get(name).and_then(Value::as_str);
-        let Some(username) = text("username").filter(|u| !u.is_empty()) else {
-            return error(400, "UM1101", Value::Null, "Username is required");
-        };
-        let by_password = match (text("password"), text("apiKey")) {
-            (Some(password), None) => {
-                if username != self.username || password != self.password {
-                    return error(401, "UM1103", Value::Null, "Invalid credentials");
-                }
+        match lock(&self.users).get_mut(id) {
+            Some(stored) => {
+                change(&mut stored.user);
                 true
             }
-            (None, Some(api_key)) => {
-                if username != self.username || api_key != self.api_key {
-                    return error(401, "UM1103", Value::Null, "Invalid credentials");
-                }
-                false
-            }
-            _ => {
-                return error(
-                    400,
-                    "UM1102",
-                    Value::Null,
-                    "Exactly one of password and apiKey is required",
-                );
-            }
-        };
-        let token = self.issue(username, by_password);
-        Answer::json(
-            200,
-            &json!({
-                "token": token,
-                "user": {
-                    "id": 1,
-                    "username": username,
-                    "email": format!("{username}@example.com"),
-                    "roles": [{ "id": 1, "name": "AAE_Admin", "version": 0 }],
-                    "licenseFeatures": ["DEVELOPMENT"],
-                    "disabled": false,
-                },
-            }),
-        )
+            None => false,
+        }
     }
 
-    fn with_token<F: FnOnce(&str) -> Answer>(&self, request: &Request, then: F) -> Answer {
-        let body = match AaControlRoom::body_json(request) {
+    fn list(&self, request: &Request) -> Answer {
+        match json_body(request) {
+            Ok(body) => list::list(&lock(&self.users), &body),
+            Err(answer) => answer,
+        }
+    }
+
+    fn get(&self, id: u64) -> Answer {
+        match lock(&self.users).get(id) {
+            Some(stored) => Answer::json(200, &record(id, stored)),
+            None => user_not_found(),
+        }
+    }
+
+    fn update(&self, request: &Request, id: u64) -> Answer {
+        let body = match json_body(request) {
             Ok(body) => body,
             Err(answer) => return answer,
         };
-        match body.get("token").and_then(Value::as_str) {
-            Some(token) if self.token_valid(token) => then(token),
-            _ => error(
-                401,
-                "UM1118",
-                Value::Null,
-                "Access token is invalid or has expired",
-            ),
+        match lock(&self.users).update(id, &body) {
+            Ok(updated) => Answer::json(200, &updated),
+            Err(answer) => answer,
         }
     }
 
-    fn renew(&self, request: &Request) -> Answer {
-        self.with_token(request, |token| {
-            let (username, by_password) = {
-                let tokens = lock(&self.tokens);
-                match tokens.valid.get(token) {
-                    Some(info) => (info.username.clone(), info.by_password),
-                    None => (self.username.clone(), false),
-                }
-            };
-            // A renewal is not a new password login: keep the user's other sessions.
-            let fresh = self.issue(&username, false);
-            if by_password && let Some(info) = lock(&self.tokens).valid.get_mut(&fresh) {
-                info.by_password = true;
-            }
-            Answer::json(200, &json!({ "token": fresh }))
-        })
-    }
-
-    fn logout(&self, request: &Request) -> Answer {
-        self.with_token(request, |token| {
-            lock(&self.tokens).valid.remove(token);
-            Answer::new(204)
-        })
-    }
-
-    fn delete(&self, request: &Request, segment: &str) -> Answer {
-        let Some(token) = request.header("x-authorization").filter(|t| !t.is_empty()) else {
-            return error(
-                401,
-                "UM1117",
-                Value::Null,
-                "Access token expected in the 'X-Authorization' header",
-            );
-        };
-        if !self.token_valid(token) {
-            return error(
-                401,
-                "UM1118",
-                Value::Null,
-                "Access token is invalid or has expired",
-            );
-        }
-        let raw = decode_segment(segment).unwrap_or_default();
-        let Some(id) = parse_id(&raw) else {
-            return error(400, "UM1016", Value::Null, "Invalid user id");
-        };
+    fn delete(&self, id: u64) -> Answer {
         let mut users = lock(&self.users);
         match users.get(id) {
-            None => error(404, "UM1009", Value::Null, "User not found"),
-            Some(user) if user.in_use => error(
+            None => user_not_found(),
+            Some(stored) if stored.user.in_use => error(
                 409,
                 "UM1124",
                 json!("The user still owns bots, schedules or credentials"),
                 "User is in use and cannot be deleted",
             ),
-            Some(_) => match users.remove(id) {
-                Some(user) => Answer::json(200, &record(id, &user)),
-                None => error(404, "UM1009", Value::Null, "User not found"),
-            },
+            Some(stored) => {
+                let answer = if users.delete_no_content {
+                    Answer::new(204)
+                } else {
+                    Answer::json(200, &record(id, stored))
+                };
+                users.remove(id);
+                answer
+            }
         }
     }
-}
-
-/// The deleted user, shaped as the vendor's documentation shows it.
-fn record(id: u64, user: &AaUser) -> Value {
-    let created = rfc3339_seconds(user.created);
-    json!({
-        "id": id,
-        "email": format!("{}@example.com", user.username),
-        "username": user.username,
-        "domain": null,
-        "firstName": "Seeded",
-        "lastName": format!("User {id}"),
-        "version": 0,
-        "principalId": id,
-        "deleted": false,
-        "roles": [{ "id": 2, "name": "AAE_Basic", "version": 0 }],
-        "sysAssignedRoles": [],
-        "groupNames": [],
-        "permissions": [],
-        "licenseFeatures": [],
-        "emailVerified": true,
-        "passwordSet": false,
-        "questionsSet": false,
-        "enableAutoLogin": false,
-        "disabled": false,
-        "clientRegistered": false,
-        "description": "Seeded by idp-sim",
-        "createdBy": 1,
-        "createdOn": created,
-        "updatedBy": 1,
-        "updatedOn": created,
-        "publicKey": null,
-        "appType": null,
-        "routingName": null,
-        "appUrl": null,
-    })
 }
 
 impl Behaviour for AaControlRoom {
@@ -456,11 +366,8 @@ impl Behaviour for AaControlRoom {
             username: "offboarding-bot".to_owned(),
             password: random_alnum(24),
             api_key: random_alnum(40),
-            users: Mutex::new(IntUsers::new(101)),
-            tokens: Mutex::new(Tokens {
-                valid: HashMap::new(),
-                lifetime: DEFAULT_TOKEN_LIFETIME,
-            }),
+            users: Mutex::new(Store::new(101)),
+            tokens: Mutex::new(auth::Tokens::new()),
             logins: AtomicUsize::new(0),
             tokens_issued: AtomicUsize::new(0),
         };
@@ -480,7 +387,7 @@ impl Behaviour for AaControlRoom {
     }
 
     fn is_delete(&self, request: &Request) -> bool {
-        request.method == "DELETE" && matches!(route(&request.path), Route::Delete(_))
+        request.method == "DELETE" && matches!(route(&request.path), Route::User(_))
     }
 
     fn observe(&self, request: &Request) {
@@ -491,13 +398,33 @@ impl Behaviour for AaControlRoom {
 
     fn handle(&self, request: &Request) -> Answer {
         let method = request.method.as_str();
-        match (route(&request.path), method) {
-            (Route::Login, "POST") => self.login(request),
-            (Route::Renew, "POST") => self.renew(request),
-            (Route::Logout, "POST") => self.logout(request),
-            (Route::Delete(id), "DELETE") => self.delete(request, id),
-            (Route::Unknown, _) => not_found_page(),
-            _ => error(405, "UM1405", Value::Null, "Method not allowed"),
+        let route = route(&request.path);
+        let allowed = match route {
+            Route::Unknown => return not_found_page(),
+            Route::Login | Route::Renew | Route::Logout | Route::List => method == "POST",
+            Route::User(_) => matches!(method, "GET" | "PUT" | "DELETE"),
+        };
+        if !allowed {
+            return error(405, "UM1405", Value::Null, "Method not allowed");
+        }
+        match route {
+            Route::Login => return self.login(request),
+            Route::Renew => return self.renew(request),
+            Route::Logout => return self.logout(request),
+            _ => {}
+        }
+        if let Err(answer) = self.authorize(request) {
+            return answer;
+        }
+        match route {
+            Route::List => self.list(request),
+            Route::User(segment) => match (user_id(segment), method) {
+                (Err(answer), _) => answer,
+                (Ok(id), "GET") => self.get(id),
+                (Ok(id), "PUT") => self.update(request, id),
+                (Ok(id), _) => self.delete(id),
+            },
+            _ => not_found_page(),
         }
     }
 
@@ -519,14 +446,7 @@ impl Behaviour for AaControlRoom {
 
     fn sample_body(&self, status: u16) -> (String, &'static str) {
         let body = if (200..300).contains(&status) {
-            record(
-                15,
-                &AaUser {
-                    username: "docbotusermd4".to_owned(),
-                    in_use: false,
-                    created: SystemTime::now(),
-                },
-            )
+            sample_record()
         } else {
             json!({ "code": "UM1500", "details": null, "message": "Internal server error" })
         };
@@ -537,9 +457,9 @@ impl Behaviour for AaControlRoom {
         self.insert_user(id, false)
     }
 
-    fn add_person(&self, _email: &str) -> String {
-        // Replaced by the vendor's offboarding seed (email, states, prerequisites).
-        self.new_user()
+    /// An enabled local user with `email` and two roles: an active employee who runs bots.
+    fn add_person(&self, email: &str) -> String {
+        lock(&self.users).insert(AaUser::new(email)).to_string()
     }
 
     fn new_user(&self) -> String {
@@ -547,7 +467,7 @@ impl Behaviour for AaControlRoom {
     }
 
     fn has_user(&self, id: &str) -> bool {
-        lock(&self.users).contains(id)
+        parse_id(id).is_some_and(|id| lock(&self.users).get(id).is_some())
     }
 
     fn user_count(&self) -> usize {

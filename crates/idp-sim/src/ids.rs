@@ -56,6 +56,11 @@ impl<T> IntUsers<T> {
     pub(crate) fn len(&self) -> usize {
         self.users.len()
     }
+
+    /// Every user, in id order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (u64, &T)> {
+        self.users.iter().map(|(id, value)| (*id, value))
+    }
 }
 
 /// A positive integer written with digits only, no leading zero.

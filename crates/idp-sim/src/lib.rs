@@ -24,7 +24,7 @@ mod util;
 pub mod vendor;
 mod wire;
 
-pub use aa_controlroom::AaControlRoomSim;
+pub use aa_controlroom::{AaControlRoomSim, AaFilterMode, AaRole, AaUser};
 pub use alibaba_cloudsso::{AlibabaCloudSsoSim, Blocker};
 pub use cf_access::CfAccessSim;
 pub use error::SimError;
@@ -32,7 +32,7 @@ pub use fault::Fault;
 pub use onelogin::OneLoginSim;
 pub use rate::{RatePolicy, RateUsage};
 pub use record::RecordedRequest;
-pub use rsa_cas::{RsaCasSim, RsaUserState};
+pub use rsa_cas::{RsaCasSim, RsaIdentitySource, RsaUser, RsaUserState};
 pub use sim::Sim;
 pub use sims::Sims;
 pub use simulator::Simulator;

@@ -79,6 +79,28 @@ pub(crate) fn rfc3339_seconds(at: SystemTime) -> String {
     humantime::format_rfc3339_seconds(at).to_string()
 }
 
+/// A person's names guessed from an address's part before the `@`, for seeded users:
+/// `jane.doe@…` → (`Jane`, `Doe`), `mary-ann.smith@…` → (`Mary`, `Ann Smith`), one word →
+/// (`Word`, `User`), nothing → (`Seeded`, `User`).
+pub(crate) fn names_from_email(email: &str) -> (String, String) {
+    let local = email.split('@').next().unwrap_or(email);
+    let capital = |word: &str| {
+        let mut chars = word.chars();
+        chars.next().map_or_else(String::new, |first| {
+            first.to_uppercase().chain(chars).collect::<String>()
+        })
+    };
+    let mut words = local.split(['.', '_', '-', '+']).filter(|w| !w.is_empty());
+    let first = words.next().map_or_else(|| "Seeded".to_owned(), capital);
+    let rest: Vec<String> = words.map(capital).collect();
+    let last = if rest.is_empty() {
+        "User".to_owned()
+    } else {
+        rest.join(" ")
+    };
+    (first, last)
+}
+
 /// A lookup function over a fixed list of variables, such as a simulator's `env()`, for a
 /// client crate's `Config::from_lookup`.
 pub fn lookup_in(
@@ -107,6 +129,18 @@ mod tests {
                 .bytes()
                 .all(|b| !b.is_ascii_uppercase())
         );
+    }
+
+    #[test]
+    fn names_come_from_the_part_before_the_at() {
+        let names = names_from_email;
+        assert_eq!(names("jane.doe@x.y"), ("Jane".into(), "Doe".into()));
+        assert_eq!(
+            names("Mary-Ann.Smith@x"),
+            ("Mary".into(), "Ann Smith".into())
+        );
+        assert_eq!(names("bob"), ("Bob".into(), "User".into()));
+        assert_eq!(names("@x"), ("Seeded".into(), "User".into()));
     }
 
     #[test]

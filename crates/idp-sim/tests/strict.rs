@@ -499,7 +499,7 @@ async fn rsa_cas_verifies_the_jwt() {
         )
         .await;
         assert_eq!(reply.status, status, "{state:?}");
-        assert!(reply.json["message"].as_str().unwrap().contains(text));
+        assert!(reply.json["description"].as_str().unwrap().contains(text));
         assert_eq!(sim.user_state(&other), Some(state));
     }
     let ok = send(with(good.clone())).await;
