@@ -10,6 +10,7 @@
 //!   and release.rs.
 //! - `bench`, `footprint`: throughput and build footprint (see bench.rs, footprint.rs; slow,
 //!   not part of `ci`).
+//! - `man`: the `idp` man pages into `man/` (`ci` checks they are up to date).
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -19,6 +20,7 @@ use std::time::Instant;
 
 mod bench;
 mod footprint;
+mod man;
 mod msrv;
 mod publish;
 mod release;
@@ -58,8 +60,11 @@ fn main() -> ExitCode {
         Some("release-check") => release::release_check(&root),
         Some("bench") => bench::bench(&root, &args[1..]),
         Some("footprint") => footprint::footprint(&root, &args[1..]),
+        Some("man") => man::man(&root),
         _ => {
-            eprintln!("usage: cargo xtask <ci|deps|publish|msrv|release-check|bench|footprint>");
+            eprintln!(
+                "usage: cargo xtask <ci|deps|publish|msrv|release-check|bench|footprint|man>"
+            );
             return ExitCode::from(2);
         }
     };
@@ -103,6 +108,7 @@ fn ci(root: &Path) -> Result<(), String> {
         &["doc", "--workspace", "--no-deps", "--all-features"],
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
+    man::check(root)?;
     facade_features(root)?;
     facade_isolation(root)?;
     release::ci(root)?;

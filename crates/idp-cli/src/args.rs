@@ -38,10 +38,10 @@ pub enum Command {
     #[command(after_help = help::find_short(), after_long_help = help::find_long())]
     Find(Box<FindArgs>),
     /// Offboard people: plan, apply the approved plan, verify.
-    #[command(subcommand)]
+    #[command(subcommand, after_long_help = help::OFFBOARD_EXAMPLES)]
     Offboard(OffboardCommand),
     /// Check a journal written by `offboard apply` or `delete --journal`.
-    #[command(subcommand)]
+    #[command(subcommand, after_long_help = help::JOURNAL_VERIFY_EXAMPLES)]
     Journal(JournalCommand),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
     #[command(after_long_help = help::COMPLETIONS_EXAMPLES)]
@@ -49,6 +49,14 @@ pub enum Command {
         /// The shell.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+    /// Write the man pages (idp.1 and one per subcommand) into a folder (what `cargo xtask
+    /// man` runs; the repository ships them in `man/`).
+    #[command(hide = true)]
+    Man {
+        /// The folder to write into.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
     },
     /// Start all five vendor simulators in-process and run the real clients against them over
     /// loopback HTTP: deletes (a few deleted, one absent, one conflict, one throttled), and one

@@ -50,6 +50,9 @@ pub async fn run(args: DeleteArgs, interrupt: Interrupt) -> Result<RunEnd, Usage
         unreported: Vec::new(),
         progress: Progress::new(ids.entries.len(), "ids"),
         journal_failure: None,
+        interrupt: interrupt.clone(),
+        output_failure_noted: false,
+        in_flight: 0,
     };
     let started = Instant::now();
     let end = if args.dry_run {
@@ -115,10 +118,16 @@ struct DeleteRun<'a> {
     format: OutputFormat,
     out: Arc<Mutex<Out>>,
     tally: Tally,
-    /// Lines of ids that finished after stdout failed.
+    /// Lines of ids that finished without reaching stdout (buffered when a write failed, or
+    /// finished after).
     unreported: Vec<String>,
     progress: Progress,
     journal_failure: Option<String>,
+    interrupt: Interrupt,
+    /// Whether the operator was told that stdout failed.
+    output_failure_noted: bool,
+    /// Deletes on their way, for that message.
+    in_flight: usize,
 }
 
 impl DeleteRun<'_> {
@@ -130,14 +139,40 @@ impl DeleteRun<'_> {
         let written = {
             let mut out = lock(&self.out);
             let out = &mut *out;
-            self.progress.suspend(|| match self.format {
-                OutputFormat::Json => out.json(&JsonLine::new(self.provider, line)),
-                OutputFormat::Text => out.line(&text),
-            })
+            let written = self.progress.suspend(|| match self.format {
+                OutputFormat::Json => out.json_labelled(&JsonLine::new(self.provider, line), &text),
+                OutputFormat::Text => out.line_labelled(&text, &text),
+            });
+            self.unreported.extend(out.take_lost());
+            written
         };
         if !written {
             self.unreported.push(text);
         }
+        self.note_output_failure();
+    }
+
+    /// Once stdout has failed: no new delete starts (the interrupt), and the operator hears
+    /// it now, not only when the deletes in flight have finished.
+    fn note_output_failure(&mut self) {
+        if self.output_failure_noted {
+            return;
+        }
+        let error = {
+            let out = lock(&self.out);
+            match out.error() {
+                Some(error) => error.to_string(),
+                None if out.failed() => "unknown error".to_owned(),
+                None => return,
+            }
+        };
+        self.output_failure_noted = true;
+        self.interrupt.request();
+        crate::stderr::line(&format!(
+            "idp: standard output could not be written ({error}): no new delete starts; \
+             finishing the {} in flight",
+            plural(self.in_flight, "delete", "deletes")
+        ));
     }
 
     async fn dry_run(&mut self, entries: Vec<IdEntry>) -> Result<Halt, UsageError> {
@@ -218,9 +253,11 @@ impl DeleteRun<'_> {
                     DeleteReport::new(id, result, started.elapsed())
                 });
             }
+            self.in_flight = in_flight.len();
             let Some(report) = self.next_report(&mut in_flight).await else {
                 break;
             };
+            self.in_flight = in_flight.len();
             let line = Line::from_report(&report);
             if let Some(journal) = journal.as_deref_mut()
                 && let Err(e) = journal.outcome(&report, line.outcome.as_str())
@@ -231,9 +268,6 @@ impl DeleteRun<'_> {
             }
             breaker.observe(&report);
             self.report(&line);
-            if lock(&self.out).failed() {
-                interrupt.request();
-            }
         }
         self.skip_rest(pending, &halt);
         halt
@@ -252,6 +286,7 @@ impl DeleteRun<'_> {
             }
             let out = Arc::clone(&self.out);
             self.progress.suspend(|| lock(&out).flush());
+            self.note_output_failure();
         }
         in_flight.next().await
     }
@@ -296,7 +331,8 @@ impl DeleteRun<'_> {
         }
     }
 
-    fn finish(&self, halt: Halt, output_failed: bool, interrupt: &Interrupt) -> RunEnd {
+    fn finish(&mut self, halt: Halt, output_failed: bool, interrupt: &Interrupt) -> RunEnd {
+        self.unreported.extend(lock(&self.out).take_lost());
         if output_failed || !self.unreported.is_empty() {
             let error = lock(&self.out)
                 .error()

@@ -116,6 +116,13 @@ pub fn plan_long() -> String {
     )
 }
 
+/// `idp offboard --help`: the whole flow.
+pub const OFFBOARD_EXAMPLES: &str = "\
+Examples:
+  idp offboard plan --email jane.doe@example.com --out jane.plan.json
+  idp offboard apply jane.plan.json
+  idp offboard verify jane.plan.json";
+
 /// `idp offboard apply --help`.
 pub const APPLY_LONG: &str = "\
 Refuses (exit 2, nothing sent) a plan whose digest does not match its content, or, without
@@ -149,7 +156,7 @@ Examples:
   idp offboard verify jane.plan.json
   idp offboard verify layoff.plan.json --output json";
 
-/// `idp journal verify --help`.
+/// `idp journal --help` and `idp journal verify --help`.
 pub const JOURNAL_VERIFY_EXAMPLES: &str = "\
 Examples:
   idp journal verify layoff.plan.json.journal.jsonl";

@@ -33,7 +33,11 @@ use exit::{RunEnd, UsageError};
 fn main() -> ExitCode {
     // A core dump of this process could hold the credentials it read.
     let _ = nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_CORE, 0, 0);
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if err.kind() == clap::error::ErrorKind::DisplayVersion => return version(),
+        Err(err) => err.exit(),
+    };
     logging::init(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
             }
             Command::Journal(JournalCommand::Verify { file }) => offboard::journal_verify(&file),
             Command::Completions { shell } => completions(shell),
+            Command::Man { out } => man_pages(&out),
             #[cfg(feature = "demo")]
             Command::Demo => demo::run().await,
             #[cfg(feature = "demo")]
@@ -72,9 +77,28 @@ fn main() -> ExitCode {
     }
 }
 
+/// `--version`, the same for every subcommand: clap would print `idp-delete 0.1.0` for
+/// `idp delete --version` (the subcommand's display name, which also names its man page).
+fn version() -> ExitCode {
+    let mut out = out::Out::new();
+    if out.line(&format!("idp {}", env!("CARGO_PKG_VERSION"))) && out.flush() {
+        RunEnd::AllDone.code()
+    } else {
+        RunEnd::OutputIncomplete.code()
+    }
+}
+
 fn usage_error(err: &UsageError) -> ExitCode {
     stderr::line(&format!("idp: {}", err.0));
     ExitCode::from(2)
+}
+
+fn man_pages(folder: &std::path::Path) -> Result<RunEnd, UsageError> {
+    std::fs::create_dir_all(folder)
+        .map_err(|e| UsageError(format!("cannot create {}: {e}", folder.display())))?;
+    clap_mangen::generate_to(Cli::command(), folder)
+        .map_err(|e| UsageError(format!("cannot write the man pages: {e}")))?;
+    Ok(RunEnd::AllDone)
 }
 
 fn completions(shell: clap_complete::Shell) -> Result<RunEnd, UsageError> {

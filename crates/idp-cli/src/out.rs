@@ -1,6 +1,8 @@
 //! Standard output for results: buffered (a line waits at most [`FLUSH_DELAY`] for others to
 //! share its write), never a panic, and a failed write remembered, so the run can stop and
-//! exit 3 instead of reporting lines nobody received.
+//! exit 3 instead of reporting lines nobody received. Lines given with a label are tracked
+//! until they are known to be written: when a write fails, [`Out::take_lost`] says which
+//! buffered lines never reached stdout.
 
 use std::io::{self, BufWriter, Stdout, Write};
 use std::time::{Duration, Instant};
@@ -16,6 +18,10 @@ pub struct Out {
     writer: BufWriter<Stdout>,
     failed: Option<io::Error>,
     oldest_unflushed: Option<Instant>,
+    /// The labels of the lines in the buffer, not yet known to be written.
+    pending: Vec<String>,
+    /// A JSON line is serialised here first, so its length is known before it is buffered.
+    scratch: Vec<u8>,
 }
 
 impl Default for Out {
@@ -31,6 +37,8 @@ impl Out {
             writer: BufWriter::new(io::stdout()),
             failed: None,
             oldest_unflushed: None,
+            pending: Vec::new(),
+            scratch: Vec::new(),
         }
     }
 
@@ -46,34 +54,65 @@ impl Out {
 
     /// Writes one line (a newline is added). `false` when it, or an earlier write, failed.
     pub fn line(&mut self, text: &str) -> bool {
-        if self.failed.is_some() {
-            return false;
-        }
-        let result = self
-            .writer
-            .write_all(text.as_bytes())
-            .and_then(|()| self.writer.write_all(b"\n"));
-        self.after_write(result)
+        self.write_line(text.as_bytes(), None)
+    }
+
+    /// [`Out::line`], tracked under `label` until it is known to be written.
+    pub fn line_labelled(&mut self, text: &str, label: &str) -> bool {
+        self.write_line(text.as_bytes(), Some(label))
     }
 
     /// Writes one value as a JSON line.
     pub fn json<T: Serialize>(&mut self, value: &T) -> bool {
+        self.json_line(value, None)
+    }
+
+    /// [`Out::json`], tracked under `label` until it is known to be written.
+    pub fn json_labelled<T: Serialize>(&mut self, value: &T, label: &str) -> bool {
+        self.json_line(value, Some(label))
+    }
+
+    fn json_line<T: Serialize>(&mut self, value: &T, label: Option<&str>) -> bool {
         if self.failed.is_some() {
             return false;
         }
-        let result = serde_json::to_writer(&mut self.writer, value)
-            .map_err(io::Error::other)
-            .and_then(|()| self.writer.write_all(b"\n"));
-        self.after_write(result)
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        let written = match serde_json::to_writer(&mut scratch, value) {
+            Ok(()) => self.write_line(&scratch, label),
+            Err(err) => {
+                self.failed = Some(io::Error::other(err));
+                false
+            }
+        };
+        self.scratch = scratch;
+        written
     }
 
-    fn after_write(&mut self, result: io::Result<()>) -> bool {
+    fn write_line(&mut self, bytes: &[u8], label: Option<&str>) -> bool {
+        if self.failed.is_some() {
+            return false;
+        }
+        // Make room first, so the buffer is only ever written by `flush`: then the lines in
+        // it are exactly those not yet known to be written.
+        let needed = bytes.len() + 1;
+        if self.writer.buffer().len() + needed > self.writer.capacity() && !self.flush() {
+            return false;
+        }
+        let result = self
+            .writer
+            .write_all(bytes)
+            .and_then(|()| self.writer.write_all(b"\n"));
         if let Err(err) = result {
             self.failed = Some(err);
             return false;
         }
+        if let Some(label) = label {
+            self.pending.push(label.to_owned());
+        }
         let oldest = *self.oldest_unflushed.get_or_insert_with(Instant::now);
-        if oldest.elapsed() >= FLUSH_DELAY {
+        // A line longer than the buffer went (partly) straight to stdout: settle it now.
+        if needed > self.writer.capacity() || oldest.elapsed() >= FLUSH_DELAY {
             return self.flush();
         }
         true
@@ -92,12 +131,24 @@ impl Out {
             return false;
         }
         match self.writer.flush() {
-            Ok(()) => true,
+            Ok(()) => {
+                self.pending.clear();
+                true
+            }
             Err(err) => {
                 self.failed = Some(err);
                 false
             }
         }
+    }
+
+    /// Once a write has failed: the labels of the lines that were buffered and never reached
+    /// stdout (each returned once). Empty while stdout works.
+    pub fn take_lost(&mut self) -> Vec<String> {
+        if self.failed.is_none() {
+            return Vec::new();
+        }
+        std::mem::take(&mut self.pending)
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use idp::{DeleteOutcome, DeleteReport, Error};
+use idp::{DeleteOutcome, DeleteReport, Error, ErrorKind};
 use serde::Serialize;
 
 use crate::out::escape;
@@ -43,11 +43,15 @@ pub struct Line<'a> {
 }
 
 impl<'a> Line<'a> {
-    /// The line for a finished delete.
+    /// The line for a finished delete. One the interrupt stopped before its request went out
+    /// was never started, as far as the platform knows: `Skipped`, like the ids after it.
     pub fn from_report(report: &'a DeleteReport) -> Self {
         let (outcome, error) = match &report.outcome {
             Ok(DeleteOutcome::Deleted) => (Outcome::Deleted, None),
             Ok(DeleteOutcome::Absent) => (Outcome::Absent, None),
+            Err(err) if err.kind() == ErrorKind::Interrupted && report.attempts == 0 => {
+                (Outcome::Skipped, Some(err))
+            }
             Err(err) => (Outcome::Failed, Some(err)),
         };
         Line {
@@ -211,7 +215,6 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use idp::ErrorKind;
 
     fn json_of(line: &Line<'_>) -> String {
         let text = serde_json::to_string(&JsonLine::new("onelogin", line)).unwrap();

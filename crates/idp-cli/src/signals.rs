@@ -26,11 +26,12 @@ pub fn watch(interrupt: Interrupt, on_second: impl Fn() + Send + 'static) {
             }
             seen += 1;
             if seen == 1 {
+                // Stop first, then say so: once the message is out, it must be true.
+                interrupt.request();
                 tracing::warn!("interrupted: no new request starts; finishing those in flight");
                 crate::stderr::line(
                     "idp: interrupted; finishing what is in flight (again to exit at once)",
                 );
-                interrupt.request();
             } else {
                 on_second();
                 std::process::exit(130);

@@ -5,27 +5,13 @@
 mod support;
 
 use httpmock::prelude::*;
-use serde_json::json;
+use support::onelogin::{SECRET, TOKEN, mock_token, status};
 use support::{assert_json_shape, idp};
-
-const SECRET: &str = "client-secret-canary-4d1f";
-const TOKEN: &str = "access-token-canary-9b2e";
-
-fn status(code: u16, message: &str) -> serde_json::Value {
-    json!({"status": {"error": code != 200, "code": code, "type": "t", "message": message}})
-}
 
 /// The server and the id of its token-endpoint mock.
 fn server_with_token_mock() -> (MockServer, usize) {
     let server = MockServer::start();
-    let token = server
-        .mock(|when, then| {
-            when.method(POST).path("/auth/oauth2/v2/token");
-            then.status(200).json_body(
-                json!({"access_token": TOKEN, "expires_in": 36000, "token_type": "bearer"}),
-            );
-        })
-        .id();
+    let token = mock_token(&server).id();
     for id in 1..=20 {
         server.mock(|when, then| {
             when.method(DELETE)
@@ -56,11 +42,7 @@ fn server() -> MockServer {
 }
 
 fn env(server: &MockServer) -> Vec<(&'static str, String)> {
-    vec![
-        ("ONELOGIN_CLIENT_ID", "client-id".into()),
-        ("ONELOGIN_CLIENT_SECRET", SECRET.into()),
-        ("ONELOGIN_BASE_URL", server.base_url()),
-    ]
+    support::onelogin::env(&server.base_url())
 }
 
 #[test]

@@ -1,8 +1,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-//! The command line contract without any server: usage errors, configuration errors, dry runs.
+//! The command line contract: usage errors, configuration errors, dry runs (which check the
+//! configuration with one token request, and send no delete).
 
 mod support;
 
+use httpmock::MockServer;
+use support::onelogin::{mock_any_delete, mock_token};
 use support::{assert_json_shape, idp};
 
 fn onelogin_env() -> Vec<(&'static str, String)> {
@@ -118,8 +121,12 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn plain_http_to_a_remote_host_needs_the_opt_in() {
+    let server = MockServer::start();
+    let token = mock_token(&server);
+    // 0.0.0.0 is not a loopback address to the plain-http rule, yet connecting to it reaches
+    // this machine: the opt-in can be shown to work without a remote server.
     let mut env = onelogin_env();
-    env[2].1 = "http://onelogin.internal.example".into();
+    env[2].1 = format!("http://0.0.0.0:{}", server.port());
     let run = idp(&["delete", "onelogin", "1", "--dry-run"], &env, "");
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("https"), "{}", run.stderr);
@@ -128,6 +135,7 @@ fn plain_http_to_a_remote_host_needs_the_opt_in() {
         "{}",
         run.stderr
     );
+    token.assert_calls(0);
     let run = idp(
         &[
             "delete",
@@ -140,12 +148,17 @@ fn plain_http_to_a_remote_host_needs_the_opt_in() {
         "",
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
+    token.assert_calls(1);
 }
 
 #[test]
 fn dry_run_validates_ids_and_sends_nothing() {
-    // The base URL points nowhere: a dry run must not try to reach it.
-    let env = onelogin_env();
+    // One token request proves the configuration; no delete is sent.
+    let server = MockServer::start();
+    let token = mock_token(&server);
+    let deletes = mock_any_delete(&server);
+    let mut env = onelogin_env();
+    env[2].1 = server.base_url();
     let stdin = "# ids to offboard\n\n  7 \n12\nnot-a-number\n";
     let run = idp(
         &[
@@ -194,4 +207,6 @@ fn dry_run_validates_ids_and_sends_nothing() {
         "{}",
         text.stdout
     );
+    token.assert_calls(2);
+    deletes.assert_calls(0);
 }

@@ -1,9 +1,11 @@
-//! Running the built `idp` binary in tests.
+//! Running the built `idp` binary in tests, and what they share: a loopback server for what
+//! httpmock cannot do, a running child to signal, OneLogin's bodies and environment.
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+pub mod child;
+pub mod loopback;
+pub mod onelogin;
 
 /// The providers, in the order of `idp_sim::Sims::all`.
 pub const PROVIDERS: [&str; 5] = [
@@ -54,39 +56,56 @@ impl Run {
             .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
             .collect()
     }
+
+    /// The text output's per-id lines as `(outcome, id)` (the summary and other lines left
+    /// out).
+    pub fn text_results(&self) -> Vec<(String, String)> {
+        self.stdout
+            .lines()
+            .filter_map(|line| {
+                let mut words = line.split_whitespace();
+                let outcome = words.next()?;
+                let id = words.next()?;
+                ["deleted", "absent", "failed", "skipped"]
+                    .contains(&outcome)
+                    .then(|| (outcome.to_owned(), id.to_owned()))
+            })
+            .collect()
+    }
+
+    /// The one JSON line of `user_id`.
+    pub fn json_line(&self, user_id: &str) -> serde_json::Value {
+        let lines: Vec<_> = self
+            .json_lines()
+            .into_iter()
+            .filter(|line| line["user_id"] == user_id)
+            .collect();
+        assert_eq!(lines.len(), 1, "one line for {user_id:?}:\n{}", self.stdout);
+        lines[0].clone()
+    }
+
+    /// The ids of the JSON lines with this outcome, sorted.
+    pub fn json_ids(&self, outcome: &str) -> Vec<String> {
+        let lines = self.json_lines();
+        let ids = lines
+            .iter()
+            .filter(|line| line["outcome"] == outcome)
+            .map(|line| line["user_id"].as_str().unwrap().to_owned());
+        let mut ids: Vec<String> = ids.collect();
+        ids.sort();
+        ids
+    }
 }
 
 /// Runs `idp` with exactly `env` as its environment (nothing inherited but PATH), feeding
 /// `stdin`.
 pub fn idp(args: &[&str], env: &[(&str, String)], stdin: &str) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_idp"));
-    command
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let mut child = command.spawn().expect("spawn idp");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = child.wait_with_output().expect("wait for idp");
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
-    }
+    idp_bytes(args, env, stdin.as_bytes())
+}
+
+/// [`idp`] with any bytes on standard input (not UTF-8, large).
+pub fn idp_bytes(args: &[&str], env: &[(&str, String)], stdin: &[u8]) -> Run {
+    child::Running::start(child::command(args, env), stdin).finish()
 }
 
 /// Asserts the documented shape of one JSON output line.
