@@ -14,18 +14,7 @@ use crate::user::{Record, record_id};
 /// - `display_name`: `firstName` and `lastName`.
 pub(crate) fn account(record: Record) -> Option<Account> {
     let id = record_id(&record)?;
-    let text = |key: &str| {
-        record
-            .get(key)
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
-    };
-    let names: Vec<String> = ["firstName", "lastName"]
-        .into_iter()
-        .filter_map(text)
-        .collect();
+    let text = |key: &str| Account::text_field(record.get(key));
     let status = match record.get("disabled") {
         Some(Value::Bool(true)) => AccountStatus::Disabled,
         Some(Value::Bool(false)) => AccountStatus::Enabled,
@@ -41,7 +30,7 @@ pub(crate) fn account(record: Record) -> Option<Account> {
         user_id: id.to_string(),
         email: text("email"),
         username: text("username"),
-        display_name: (!names.is_empty()).then(|| names.join(" ")),
+        display_name: Account::full_name(text("firstName"), text("lastName")),
         status,
         managed_by,
         vendor: Value::Object(record),

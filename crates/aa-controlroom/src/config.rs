@@ -4,59 +4,28 @@
 use std::fmt;
 
 use idp_core::{
-    Error, Overrides, Secret, Variable, lookup_var, missing_var, quote_config_value, require_var,
-    secret_var, url::Url,
+    Error, Overrides, Secret, lookup_var, missing_var, quote_config_value, require_var, secret_var,
+    url::Url,
 };
 
-/// The Control Room URL, e.g. `https://cr.example.com` (a path prefix is kept).
-pub const ENV_URL: &str = "AA_CONTROL_ROOM_URL";
-/// The Control Room user the client logs in as.
-pub const ENV_USERNAME: &str = "AA_USERNAME";
-/// That user's password.
-pub const ENV_PASSWORD: &str = "AA_PASSWORD";
-/// That user's API key (preferred over the password when both are set).
-pub const ENV_API_KEY: &str = "AA_API_KEY";
-/// Optional: `v1` (the default) or `v2`.
-pub const ENV_API_VERSION: &str = "AA_API_VERSION";
+idp_core::variables! {
+    //! Every variable this crate reads, for the CLI's help text and flag checks.
 
-/// Every variable this crate reads, for the CLI's help text and flag checks.
-pub const VARIABLES: &[Variable] = &[
-    Variable::new(
-        ENV_URL,
-        false,
-        true,
-        Some("--base-url"),
-        "the Control Room URL, e.g. https://cr.example.com (a path prefix is kept)",
-    ),
-    Variable::new(
-        ENV_USERNAME,
-        false,
-        true,
-        None,
-        "the Control Room user to log in as (needs the View and Edit users permissions)",
-    ),
-    Variable::new(
-        ENV_API_KEY,
-        true,
-        false,
-        None,
-        "that user's API key (used when both it and AA_PASSWORD are set)",
-    ),
-    Variable::new(
-        ENV_PASSWORD,
-        true,
-        false,
-        None,
-        "that user's password (a password login ends the user's earlier password sessions)",
-    ),
-    Variable::new(
-        ENV_API_VERSION,
-        false,
-        false,
-        None,
-        "v1 (default) or v2 (Automation 360 v.33 and later)",
-    ),
-];
+    /// The Control Room URL, e.g. `https://cr.example.com` (a path prefix is kept).
+    ENV_URL = "AA_CONTROL_ROOM_URL" (required, flag = "--base-url"):
+        "the Control Room URL, e.g. https://cr.example.com (a path prefix is kept)";
+    /// The Control Room user the client logs in as.
+    ENV_USERNAME = "AA_USERNAME" (required):
+        "the Control Room user to log in as (needs the View and Edit users permissions)";
+    /// That user's API key (preferred over the password when both are set).
+    ENV_API_KEY = "AA_API_KEY" (secret):
+        "that user's API key (used when both it and AA_PASSWORD are set)";
+    /// That user's password.
+    ENV_PASSWORD = "AA_PASSWORD" (secret):
+        "that user's password (a password login ends the user's earlier password sessions)";
+    /// Optional: `v1` (the default) or `v2`.
+    ENV_API_VERSION = "AA_API_VERSION": "v1 (default) or v2 (Automation 360 v.33 and later)";
+}
 
 /// How the client obtains the token it sends as `X-Authorization`.
 ///

@@ -34,17 +34,7 @@ pub(crate) const DELETE_BLOCKERS: &str = "schedules of the user, automations run
 pub(crate) struct ControlRoomApi;
 
 impl Api for ControlRoomApi {
-    fn name(&self) -> &'static str {
-        VENDOR
-    }
-
-    fn product(&self) -> &'static str {
-        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
-    }
-
-    fn request_id_headers(&self) -> &'static [&'static str] {
-        &[REQUEST_ID_HEADER]
-    }
+    idp_core::api_identity!(VENDOR, &[REQUEST_ID_HEADER]);
 
     fn parse_error(&self, response: &Response) -> Error {
         parse_error(response)
@@ -164,6 +154,7 @@ fn describe(operation: &str) -> String {
 mod tests {
     use super::*;
     use idp_core::reqwest::header::{HeaderMap, HeaderValue};
+    use idp_core::test_util::PLAIN_STATUS_KINDS;
 
     fn answer(status: u16, operation: &'static str, body: &'static str) -> Error {
         parse_error(&Response::new(status, HeaderMap::new(), body).for_operation(operation, 1))
@@ -171,23 +162,11 @@ mod tests {
 
     #[test]
     fn statuses_map_to_kinds() {
-        let cases = [
-            (400, ErrorKind::InvalidInput),
-            (401, ErrorKind::Unauthenticated),
-            (403, ErrorKind::PermissionDenied),
-            (404, ErrorKind::Protocol),
-            (405, ErrorKind::Protocol),
-            (408, ErrorKind::Timeout),
-            (409, ErrorKind::Conflict),
-            (410, ErrorKind::Protocol),
-            (418, ErrorKind::Protocol),
-            (422, ErrorKind::InvalidInput),
-            (429, ErrorKind::RateLimited),
-            (500, ErrorKind::Server),
-            (503, ErrorKind::Server),
-        ];
+        // Without the Control Room's own body, none of these is about a user: a wrong URL or
+        // API version.
+        let not_the_control_room = [404, 405, 410, 418].map(|status| (status, ErrorKind::Protocol));
         for operation in ["login", "delete_user", "get_user", "list_users", "logout"] {
-            for (status, kind) in cases {
+            for (status, kind) in PLAIN_STATUS_KINDS.into_iter().chain(not_the_control_room) {
                 let err = answer(status, operation, "");
                 assert_eq!(err.kind(), kind, "{status} {operation}");
                 assert_eq!(err.status(), Some(status));

@@ -3,7 +3,7 @@
 
 use idp_core::reqwest::Method;
 use idp_core::{
-    Account, AccountPlan, EndState, Error, ErrorKind, ManagedBy, Offboarder, PlannedStep, Presence,
+    Account, AccountPlan, Error, ErrorKind, ManagedBy, Offboarder, PlannedStep, Presence, Receipt,
     Response, Sent, Step, StepContext, StepOutcome, StepReport, UserQuery,
 };
 use serde_json::Value;
@@ -17,11 +17,8 @@ use crate::user::{Record, record_id};
 enum Read {
     /// The Control Room answered with its record.
     Present(Sent<Record>),
-    /// The Control Room's own "no such user".
-    Gone {
-        attempts: u32,
-        request_id: Option<String>,
-    },
+    /// The Control Room's own "no such user", with the receipt of that answer.
+    Gone(Receipt),
 }
 
 impl Client {
@@ -35,56 +32,54 @@ impl Client {
             .await;
         match result {
             Ok(sent) => Ok(Read::Present(sent)),
-            Err(err) if err.kind() == ErrorKind::NotFound => Ok(Read::Gone {
-                attempts: err.attempts(),
-                request_id: err.request_id().map(str::to_owned),
-            }),
+            Err(err) if err.kind() == ErrorKind::NotFound => {
+                Ok(Read::Gone(Receipt::from_error(&err)))
+            }
             Err(err) => Err(err),
         }
     }
 
     /// `PUT {controlRoom}/{v}/usermanagement/users/{id}` with the whole record.
-    async fn write(&self, id: u64, record: Record) -> Result<Sent<()>, Error> {
+    async fn write(&self, id: u64, record: Record) -> Result<Receipt, Error> {
         let url = self.endpoints().user(id);
         let body = Value::Object(record).to_string();
-        self.call("update_user", Method::PUT, url, Some(body), |response| {
-            parse_updated(response, id)
-        })
-        .await
+        let sent = self
+            .call("update_user", Method::PUT, url, Some(body), |response| {
+                parse_updated(response, id)
+            })
+            .await?;
+        Ok(sent.receipt())
     }
 
     /// Reads the user; already disabled (or gone) ends there, otherwise the record as read,
     /// `disabled` set, goes back whole: a PUT replaces the roles wholesale.
     async fn disable(&self, id: u64) -> Result<StepReport, Error> {
         let sent = match self.read(id).await? {
-            Read::Gone {
-                attempts,
-                request_id,
-            } => return Ok(StepReport::new(StepOutcome::Already, attempts, request_id)),
+            Read::Gone(receipt) => {
+                return Ok(StepReport::from_receipt(StepOutcome::Already, receipt));
+            }
             Read::Present(sent) => sent,
         };
         if sent.value.get("disabled") == Some(&Value::Bool(true)) {
-            return Ok(StepReport::new(
+            return Ok(StepReport::from_receipt(
                 StepOutcome::Already,
-                sent.attempts,
-                sent.request_id,
+                sent.receipt(),
             ));
         }
         let read_attempts = sent.attempts;
         let record = disabled_copy(sent.value, id).map_err(|e| e.with_attempts(read_attempts))?;
-        done_unless_gone(self.write(id, record).await, read_attempts)
+        // A user deleted meanwhile can neither sign in nor be disabled: `already`.
+        StepReport::done_unless_gone(self.write(id, record).await, read_attempts)
     }
 
     async fn delete_step(&self, id: u64) -> Result<StepReport, Error> {
-        done_unless_gone(self.delete_id(id).await, 0)
+        let deleted = self.delete_id(id).await.map(|sent| sent.receipt());
+        StepReport::done_unless_gone(deleted, 0)
     }
 
     async fn verify_step(&self, id: u64) -> Result<StepReport, Error> {
         match self.read(id).await? {
-            Read::Gone {
-                attempts,
-                request_id,
-            } => Ok(StepReport::new(StepOutcome::Done, attempts, request_id)),
+            Read::Gone(receipt) => Ok(StepReport::from_receipt(StepOutcome::Done, receipt)),
             Read::Present(sent) => Err(Error::new(
                 ErrorKind::Conflict,
                 format!("user {id} is still in the Control Room: the delete did not take effect"),
@@ -95,26 +90,6 @@ impl Client {
             .with_operation("get_user")),
         }
     }
-}
-
-// CORE-CANDIDATE: a step whose target may be gone already (the vendor's own not-found means
-// nothing is left to do), after `earlier` requests of the same step; rsa-cas needs the same.
-/// How a step's last call ended: done, or `already` on the Control Room's not-found (a user
-/// deleted meanwhile cannot sign in, nor be deleted again). `earlier` counts the step's
-/// requests before this call.
-fn done_unless_gone<T>(result: Result<Sent<T>, Error>, earlier: u32) -> Result<StepReport, Error> {
-    let (outcome, attempts, request_id) = match result {
-        Ok(sent) => (StepOutcome::Done, sent.attempts, sent.request_id),
-        Err(gone) if gone.kind() == ErrorKind::NotFound => {
-            let request_id = gone.request_id().map(str::to_owned);
-            (StepOutcome::Already, gone.attempts(), request_id)
-        }
-        Err(err) => {
-            let total = earlier + err.attempts();
-            return Err(err.with_attempts(total));
-        }
-    };
-    Ok(StepReport::new(outcome, earlier + attempts, request_id))
 }
 
 /// The record with `disabled: true`, refused (nothing sent) when it lacks what a PUT must
@@ -160,11 +135,11 @@ fn parse_updated(response: &Response, id: u64) -> Result<(), Error> {
 }
 
 /// The steps this vendor has.
+const STEPS: [Step; 3] = [Step::Disable, Step::Delete, Step::Verify];
+
 fn not_a_step(step: Step) -> Error {
-    Error::invalid_input(format!(
-        "step {step} does not apply to the Control Room (its steps: disable, delete, verify)"
-    ))
-    .with_vendor(VENDOR)
+    step.not_offered_by("the Control Room", &STEPS)
+        .with_vendor(VENDOR)
 }
 
 /// What people must know before approving a Control Room delete.
@@ -210,15 +185,7 @@ impl Offboarder for Client {
     }
 
     fn plan(&self, account: &Account, prerequisites: Vec<PlannedStep>) -> AccountPlan {
-        let mut steps = vec![PlannedStep::on_account(Step::Disable, account)];
-        steps.extend(prerequisites);
-        steps.push(PlannedStep::on_account(Step::Delete, account));
-        steps.push(PlannedStep::on_account(Step::Verify, account));
-        AccountPlan {
-            steps,
-            end: EndState::Offboarded,
-            warnings: warnings(account),
-        }
+        AccountPlan::offboarding(account, &[Step::Disable], prerequisites, warnings(account))
     }
 
     /// `disable`: already disabled, or gone, ends `already`. `delete`: the Control Room's own
@@ -246,11 +213,11 @@ impl Offboarder for Client {
         step: &PlannedStep,
     ) -> Result<Option<bool>, Error> {
         let id = user_id_of(&step.target)?;
-        if !matches!(step.step, Step::Disable | Step::Delete | Step::Verify) {
+        if !STEPS.contains(&step.step) {
             return Err(not_a_step(step.step));
         }
         Ok(match (step.step, self.read(id).await?) {
-            (_, Read::Gone { .. }) => Some(true),
+            (_, Read::Gone(_)) => Some(true),
             (Step::Disable, Read::Present(sent)) => {
                 sent.value.get("disabled").and_then(Value::as_bool)
             }
@@ -261,7 +228,7 @@ impl Offboarder for Client {
     async fn verify(&self, account: &Account) -> Result<Presence, Error> {
         let id = user_id_of(&account.user_id)?;
         Ok(match self.read(id).await? {
-            Read::Gone { .. } => Presence::Gone,
+            Read::Gone(_) => Presence::Gone,
             Read::Present(_) => Presence::Present,
         })
     }

@@ -27,38 +27,28 @@ pub struct DeletedUser {
     /// The user's numeric id.
     pub id: u64,
     /// The login name.
-    #[serde(default)]
     pub username: Option<String>,
     /// The e-mail address.
-    #[serde(default)]
     pub email: Option<String>,
     /// The first name.
-    #[serde(default)]
     pub first_name: Option<String>,
     /// The last name.
-    #[serde(default)]
     pub last_name: Option<String>,
     /// Where the user comes from (`"ActiveDirectory (LDAP)"`, …).
-    #[serde(default)]
     pub domain: Option<String>,
     /// The description.
-    #[serde(default)]
     pub description: Option<String>,
     /// The roles the user had.
     #[serde(default, deserialize_with = "null_as_empty")]
     pub roles: Vec<Role>,
     /// Whether the account was disabled.
-    #[serde(default)]
     pub disabled: Option<bool>,
     /// The Control Room's `deleted` flag as it was in the answer (the sample answer says
     /// `false` for a user it has just deleted).
-    #[serde(default)]
     pub deleted: Option<bool>,
     /// When the user was created (as the Control Room wrote it, e.g. `2019-11-18T20:48:04Z`).
-    #[serde(default)]
     pub created_on: Option<String>,
     /// When the user was last updated.
-    #[serde(default)]
     pub updated_on: Option<String>,
     /// Every other field of the answer, unparsed.
     #[serde(flatten)]
@@ -70,10 +60,8 @@ pub struct DeletedUser {
 #[non_exhaustive]
 pub struct Role {
     /// The role's id.
-    #[serde(default)]
     pub id: Option<u64>,
     /// The role's name.
-    #[serde(default)]
     pub name: Option<String>,
     /// Every other field of the role, unparsed.
     #[serde(flatten)]

@@ -36,19 +36,18 @@ impl AssignmentTarget {
     /// A target from its three parts, each checked; an
     /// [`ErrorKind::InvalidInput`](idp_core::ErrorKind::InvalidInput) error otherwise.
     pub fn new(
-        access_configuration_id: impl Into<String>,
-        target_type: impl Into<String>,
-        target_id: impl Into<String>,
+        access_configuration_id: &str,
+        target_type: &str,
+        target_id: &str,
     ) -> Result<AssignmentTarget, Error> {
-        let target = AssignmentTarget {
-            access_configuration_id: access_configuration_id.into(),
-            target_type: target_type.into(),
-            target_id: target_id.into(),
-        };
-        check_object_id("access configuration id", &target.access_configuration_id)?;
-        check_object_id("target type", &target.target_type)?;
-        check_object_id("target id", &target.target_id)?;
-        Ok(target)
+        check_object_id("access configuration id", access_configuration_id)?;
+        check_object_id("target type", target_type)?;
+        check_object_id("target id", target_id)?;
+        Ok(AssignmentTarget {
+            access_configuration_id: access_configuration_id.to_owned(),
+            target_type: target_type.to_owned(),
+            target_id: target_id.to_owned(),
+        })
     }
 
     /// The access configuration (`ac-…`).
@@ -83,7 +82,7 @@ impl FromStr for AssignmentTarget {
     fn from_str(value: &str) -> Result<AssignmentTarget, Error> {
         let parts: Vec<&str> = value.split('/').collect();
         match parts.as_slice() {
-            [configuration, kind, id] => AssignmentTarget::new(*configuration, *kind, *id),
+            [configuration, kind, id] => AssignmentTarget::new(configuration, kind, id),
             _ => Err(Error::invalid_input(format!(
                 "access assignment {:?} is not <AccessConfigurationId>/<TargetType>/<TargetId>",
                 idp_core::text::truncate_for_message(value)

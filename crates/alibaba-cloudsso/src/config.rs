@@ -4,72 +4,34 @@
 use std::fmt;
 
 use idp_core::transport::parse_base_url;
-use idp_core::{
-    Error, Overrides, Secret, Variable, lookup_var, quote_config_value, require_var, secret_var,
-};
+use idp_core::{Error, Overrides, Secret, lookup_var, quote_config_value, require_var, secret_var};
 
-/// Environment variable holding the AccessKey ID.
-pub const ENV_ACCESS_KEY_ID: &str = "ALIBABA_CLOUD_ACCESS_KEY_ID";
-/// Environment variable holding the AccessKey secret.
-pub const ENV_ACCESS_KEY_SECRET: &str = "ALIBABA_CLOUD_ACCESS_KEY_SECRET";
-/// Environment variable holding an STS security token (optional).
-pub const ENV_SECURITY_TOKEN: &str = "ALIBABA_CLOUD_SECURITY_TOKEN";
-/// Environment variable holding the CloudSSO directory id (`d-…`).
-pub const ENV_DIRECTORY_ID: &str = "ALIBABA_CLOUD_CLOUDSSO_DIRECTORY_ID";
-/// Environment variable holding the region of the directory (optional, default
-/// [`DEFAULT_REGION`]).
-pub const ENV_REGION_ID: &str = "ALIBABA_CLOUD_REGION_ID";
-/// Environment variable holding a full endpoint URL (optional; overrides the region).
-pub const ENV_ENDPOINT: &str = "ALIBABA_CLOUD_CLOUDSSO_ENDPOINT";
-/// Environment variable choosing the signature: `v3` (default) or `v2` (optional).
-pub const ENV_SIGNATURE_VERSION: &str = "ALIBABA_CLOUD_SIGNATURE_VERSION";
+idp_core::variables! {
+    //! Every variable this crate reads, for the CLI's help text and flag checks.
 
-/// Every variable this crate reads, for the CLI's help text and flag checks.
-pub const VARIABLES: &[Variable] = &[
-    Variable::new(
-        ENV_ACCESS_KEY_ID,
-        false,
-        true,
-        None,
-        "AccessKey ID (a RAM user's, or an STS one)",
-    ),
-    Variable::new(ENV_ACCESS_KEY_SECRET, true, true, None, "AccessKey secret"),
-    Variable::new(
-        ENV_SECURITY_TOKEN,
-        true,
-        false,
-        None,
-        "STS security token, for temporary credentials",
-    ),
-    Variable::new(
-        ENV_DIRECTORY_ID,
-        false,
-        true,
-        Some("--directory-id"),
-        "the CloudSSO directory id (d-…)",
-    ),
-    Variable::new(
-        ENV_REGION_ID,
-        false,
-        false,
-        Some("--region"),
-        "region of the directory, default cn-shanghai",
-    ),
-    Variable::new(
-        ENV_ENDPOINT,
-        false,
-        false,
-        Some("--endpoint"),
-        "full endpoint URL, overriding the region",
-    ),
-    Variable::new(
-        ENV_SIGNATURE_VERSION,
-        false,
-        false,
-        Some("--signature-version"),
-        "v3 (default, ACS3-HMAC-SHA256) or v2 (HMAC-SHA1)",
-    ),
-];
+    /// Environment variable holding the AccessKey ID.
+    ENV_ACCESS_KEY_ID = "ALIBABA_CLOUD_ACCESS_KEY_ID" (required):
+        "AccessKey ID (a RAM user's, or an STS one)";
+    /// Environment variable holding the AccessKey secret.
+    ENV_ACCESS_KEY_SECRET = "ALIBABA_CLOUD_ACCESS_KEY_SECRET" (secret, required):
+        "AccessKey secret";
+    /// Environment variable holding an STS security token (optional).
+    ENV_SECURITY_TOKEN = "ALIBABA_CLOUD_SECURITY_TOKEN" (secret):
+        "STS security token, for temporary credentials";
+    /// Environment variable holding the CloudSSO directory id (`d-…`).
+    ENV_DIRECTORY_ID = "ALIBABA_CLOUD_CLOUDSSO_DIRECTORY_ID" (required, flag = "--directory-id"):
+        "the CloudSSO directory id (d-…)";
+    /// Environment variable holding the region of the directory (optional, default
+    /// [`DEFAULT_REGION`]).
+    ENV_REGION_ID = "ALIBABA_CLOUD_REGION_ID" (flag = "--region"):
+        "region of the directory, default cn-shanghai";
+    /// Environment variable holding a full endpoint URL (optional; overrides the region).
+    ENV_ENDPOINT = "ALIBABA_CLOUD_CLOUDSSO_ENDPOINT" (flag = "--endpoint"):
+        "full endpoint URL, overriding the region";
+    /// Environment variable choosing the signature: `v3` (default) or `v2` (optional).
+    ENV_SIGNATURE_VERSION = "ALIBABA_CLOUD_SIGNATURE_VERSION" (flag = "--signature-version"):
+        "v3 (default, ACS3-HMAC-SHA256) or v2 (HMAC-SHA1)";
+}
 
 /// The region used when none is given.
 pub const DEFAULT_REGION: &str = "cn-shanghai";
@@ -148,8 +110,9 @@ pub enum RequestStyle {
 /// How to reach and authenticate to CloudSSO.
 ///
 /// Build it with [`Config::from_env`], [`Config::from_lookup`], [`Config::from_sources`] or
-/// [`Config::new`]. Its `Debug` output never shows the AccessKey secret or the security token.
-#[derive(Clone)]
+/// [`Config::new`]. Its `Debug` output never shows the AccessKey secret or the security token:
+/// both are [`Secret`]s.
+#[derive(Clone, Debug)]
 pub struct Config {
     access_key_id: String,
     access_key_secret: Secret,
@@ -378,22 +341,6 @@ fn is_region(region: &str) -> bool {
         && !region.ends_with('-')
 }
 
-impl fmt::Debug for Config {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Config")
-            .field("access_key_id", &self.access_key_id)
-            .field("directory_id", &self.directory_id)
-            .field("region_id", &self.region_id)
-            .field("endpoint", &self.endpoint.as_ref().map(|_| "(set)"))
-            .field(
-                "security_token",
-                &self.security_token.as_ref().map(|_| "[REDACTED]"),
-            )
-            .field("request_style", &self.request_style)
-            .field("signature_version", &self.signature_version)
-            .finish_non_exhaustive()
-    }
-}
 
 #[cfg(test)]
 mod tests {

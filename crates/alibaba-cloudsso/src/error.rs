@@ -46,17 +46,7 @@ const CHECK_ENDPOINT: &str = "the endpoint (ALIBABA_CLOUD_CLOUDSSO_ENDPOINT) and
 pub struct CloudSsoApi;
 
 impl Api for CloudSsoApi {
-    fn name(&self) -> &'static str {
-        VENDOR
-    }
-
-    fn product(&self) -> &'static str {
-        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
-    }
-
-    fn request_id_headers(&self) -> &'static [&'static str] {
-        &["x-acs-request-id"]
-    }
+    idp_core::api_identity!(VENDOR, &["x-acs-request-id"]);
 
     fn parse_error(&self, response: &Response) -> Error {
         parse_error(response)

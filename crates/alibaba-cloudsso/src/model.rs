@@ -101,12 +101,12 @@ struct Paging {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct User {
-    pub(crate) user_id: String,
-    pub(crate) user_name: Option<String>,
-    pub(crate) display_name: Option<String>,
-    pub(crate) email: Option<String>,
-    pub(crate) status: Option<String>,
-    pub(crate) provision_type: Option<String>,
+    user_id: String,
+    user_name: Option<String>,
+    display_name: Option<String>,
+    email: Option<String>,
+    status: Option<String>,
+    provision_type: Option<String>,
 }
 
 impl User {

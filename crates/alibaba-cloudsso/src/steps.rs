@@ -69,31 +69,30 @@ impl Tally {
     }
 }
 
+/// CloudSSO's steps, in the order an offboarding runs them.
+const STEPS: [Step; 6] = [
+    Step::Disable,
+    Step::RemoveMfaDevice,
+    Step::RemoveFromGroup,
+    Step::RemoveAccessAssignment,
+    Step::Delete,
+    Step::Verify,
+];
+
 fn unsupported(step: Step) -> Error {
-    Error::invalid_input(format!(
-        "CloudSSO has no {step} step: its steps are disable, remove_mfa_device, \
-         remove_from_group, remove_access_assignment, delete and verify"
-    ))
-    .with_vendor(VENDOR)
+    step.not_offered_by("CloudSSO", &STEPS).with_vendor(VENDOR)
 }
 
 /// The user id of `account`, checked; for a step on the account itself, its target must be
 /// that id.
 fn account_id<'a>(account: &'a Account, step: Option<&PlannedStep>) -> Result<&'a str, Error> {
     check_user_id(&account.user_id).map_err(|e| e.with_vendor(VENDOR))?;
-    if let Some(step) = step
-        && matches!(step.step, Step::Disable | Step::Delete | Step::Verify)
-        && step.target != account.user_id
-    {
-        return Err(Error::invalid_input(format!(
-            "the {} step targets {:?}, not the account {}",
-            step.step,
-            idp_core::text::truncate_for_message(&step.target),
-            account.user_id
-        ))
-        .with_vendor(VENDOR));
+    match step {
+        Some(step) if matches!(step.step, Step::Disable | Step::Delete | Step::Verify) => step
+            .account_target(account)
+            .map_err(|e| e.with_vendor(VENDOR)),
+        _ => Ok(&account.user_id),
     }
-    Ok(&account.user_id)
 }
 
 /// A list item that cannot be a step target (an id with `/` or whitespace, say).
@@ -462,15 +461,7 @@ impl Offboarder for Client {
             .collect();
         // Devices, then groups, then assignments, each in the order given.
         clear.sort_by_key(|step| step.step);
-        let mut steps = vec![disable];
-        steps.extend(clear);
-        steps.push(PlannedStep::on_account(Step::Delete, account));
-        steps.push(PlannedStep::on_account(Step::Verify, account));
-        AccountPlan {
-            steps,
-            end: EndState::Offboarded,
-            warnings,
-        }
+        AccountPlan::offboarding(account, &[Step::Disable], clear, warnings)
     }
 
     async fn run_step(

@@ -169,11 +169,12 @@ async fn an_email_is_found_on_a_later_page_of_the_directory_whatever_its_case() 
 #[tokio::test]
 async fn partial_server_matches_are_dropped() {
     let server = MockServer::start_async().await;
-    // The filter matches the user name, but the Email differs.
+    // The server's filter answers a look-alike: neither its user name nor its Email is the
+    // address.
     filter_answers(
         &server,
         "jane@example.com",
-        vec![user("u-1", "jane@example.com", "jane@example.com.evil")],
+        vec![user("u-1", "jane@example.com.evil", "jane@example.com.evil")],
     )
     .await;
     directory(

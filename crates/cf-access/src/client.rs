@@ -186,14 +186,10 @@ impl Client {
     /// [`Client::user_presence`] with the receipt of the answer that decided it.
     pub(crate) async fn presence(&self, user_id: &str) -> Result<(Presence, Receipt), Error> {
         let url = self.user_url(user_id)?;
-        match self
-            .call("get_user", Method::GET, &url, None, success_envelope)
-            .await
-        {
-            Ok(sent) => Ok((Presence::Present, sent.receipt())),
-            Err(err) if err.kind() == ErrorKind::NotFound => Ok((Presence::Gone, receipt_of(&err))),
-            Err(err) => Err(err),
-        }
+        Presence::from_read(
+            self.call("get_user", Method::GET, &url, None, success_envelope)
+                .await,
+        )
     }
 
     /// The users listing (`…/access/users`) with `query` pairs appended.
@@ -244,12 +240,6 @@ impl Client {
                 .header("X-Auth-Key", sensitive_header(key.expose())?),
         })
     }
-}
-
-/// The requests and request id of a call that ended in `err` (a not-found that settles a
-/// step).
-pub(crate) fn receipt_of(err: &Error) -> Receipt {
-    Receipt::new(err.attempts(), err.request_id().map(str::to_owned))
 }
 
 /// The answer to `revoke_user`: the success envelope with `result: true`.

@@ -4,9 +4,7 @@ use std::fmt;
 
 use idp_core::text::printable;
 use idp_core::transport::check_id;
-use idp_core::{
-    Error, Overrides, Secret, Variable, lookup_var, missing_var, quote_config_value, secret_var,
-};
+use idp_core::{Error, Overrides, Secret, lookup_var, missing_var, quote_config_value, secret_var};
 
 use crate::VENDOR;
 
@@ -16,58 +14,23 @@ pub const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
 /// The longest account id Cloudflare documents (`maxLength 32`).
 pub const MAX_ACCOUNT_ID_CHARS: usize = 32;
 
-/// Environment variable holding an API token (the preferred credential).
-pub const ENV_API_TOKEN: &str = "CLOUDFLARE_API_TOKEN";
-/// Environment variable holding the account email that goes with a global API key.
-pub const ENV_EMAIL: &str = "CLOUDFLARE_EMAIL";
-/// Environment variable holding a global API key.
-pub const ENV_API_KEY: &str = "CLOUDFLARE_API_KEY";
-/// Environment variable holding the account id.
-pub const ENV_ACCOUNT_ID: &str = "CLOUDFLARE_ACCOUNT_ID";
-/// Environment variable overriding the base URL (optional).
-pub const ENV_BASE_URL: &str = "CLOUDFLARE_BASE_URL";
+idp_core::variables! {
+    //! Every variable [`Config::from_lookup`] reads, for the CLI's help text and flag checks.
+    //! A token, or else the email with the global key, is needed: neither is required alone.
 
-/// Every variable [`Config::from_lookup`] reads, for the CLI's help text and flag checks.
-/// A token, or else the email with the global key, is needed: neither is required alone.
-pub const VARIABLES: &[Variable] = &[
-    secret(
-        ENV_API_TOKEN,
-        "API token (preferred), sent as Authorization: Bearer; when set, the email and key are ignored",
-    ),
-    setting(
-        ENV_EMAIL,
-        false,
-        None,
-        "account email, with CLOUDFLARE_API_KEY (global API key)",
-    ),
-    secret(ENV_API_KEY, "global API key, with CLOUDFLARE_EMAIL"),
-    setting(
-        ENV_ACCOUNT_ID,
-        true,
-        Some("--account-id"),
-        "the account id (at most 32 characters)",
-    ),
-    setting(
-        ENV_BASE_URL,
-        false,
-        Some("--base-url"),
-        "API base URL (optional, default https://api.cloudflare.com/client/v4)",
-    ),
-];
-
-/// A credential: never required alone (a token, or the email with the key), never a flag.
-const fn secret(name: &'static str, help: &'static str) -> Variable {
-    Variable::new(name, true, false, None, help)
-}
-
-/// A plain setting.
-const fn setting(
-    name: &'static str,
-    required: bool,
-    flag: Option<&'static str>,
-    help: &'static str,
-) -> Variable {
-    Variable::new(name, false, required, flag, help)
+    /// Environment variable holding an API token (the preferred credential).
+    ENV_API_TOKEN = "CLOUDFLARE_API_TOKEN" (secret):
+        "API token (preferred), sent as Authorization: Bearer; when set, the email and key are ignored";
+    /// Environment variable holding the account email that goes with a global API key.
+    ENV_EMAIL = "CLOUDFLARE_EMAIL": "account email, with CLOUDFLARE_API_KEY (global API key)";
+    /// Environment variable holding a global API key.
+    ENV_API_KEY = "CLOUDFLARE_API_KEY" (secret): "global API key, with CLOUDFLARE_EMAIL";
+    /// Environment variable holding the account id.
+    ENV_ACCOUNT_ID = "CLOUDFLARE_ACCOUNT_ID" (required, flag = "--account-id"):
+        "the account id (at most 32 characters)";
+    /// Environment variable overriding the base URL (optional).
+    ENV_BASE_URL = "CLOUDFLARE_BASE_URL" (flag = "--base-url"):
+        "API base URL (optional, default https://api.cloudflare.com/client/v4)";
 }
 
 /// How requests authenticate. Its `Debug` never prints a token or key.
@@ -153,9 +116,9 @@ impl fmt::Debug for Auth {
 /// The settings of a [`Client`](crate::Client).
 ///
 /// Build it with [`Config::new`] or read it from the environment with [`Config::from_env`].
-/// Its `Debug` prints the account id, the base URL and which auth scheme is used, never a
-/// credential.
-#[derive(Clone)]
+/// Its `Debug` prints the account id, the base URL and the auth scheme, never a credential:
+/// the token and key are [`Secret`]s.
+#[derive(Clone, Debug)]
 pub struct Config {
     account_id: String,
     auth: Auth,
@@ -239,18 +202,6 @@ impl Config {
         self
     }
 
-    /// Uses another account id.
-    pub fn with_account_id(mut self, account_id: impl Into<String>) -> Self {
-        self.account_id = account_id.into();
-        self
-    }
-
-    /// Uses other credentials.
-    pub fn with_auth(mut self, auth: Auth) -> Self {
-        self.auth = auth;
-        self
-    }
-
     /// The account id.
     pub fn account_id(&self) -> &str {
         &self.account_id
@@ -321,15 +272,6 @@ fn holds_secret(value: &str, secrets: &[&Secret]) -> bool {
     })
 }
 
-impl fmt::Debug for Config {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Config")
-            .field("account_id", &self.account_id)
-            .field("auth", &self.auth)
-            .field("base_url", &self.base_url)
-            .finish_non_exhaustive()
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -22,7 +22,6 @@ pub struct Envelope {
     #[serde(default, deserialize_with = "null_as_empty")]
     pub messages: Vec<ApiMessage>,
     /// The result, if any (Cloudflare documents it as "unknown" for a delete).
-    #[serde(default)]
     pub result: Option<serde_json::Value>,
 }
 
@@ -59,10 +58,8 @@ pub struct ApiMessage {
     #[serde(default, deserialize_with = "null_as_default")]
     pub message: String,
     /// A link to documentation about this error.
-    #[serde(default)]
     pub documentation_url: Option<String>,
     /// Which part of the request the message is about.
-    #[serde(default)]
     pub source: Option<ApiSource>,
     /// Underlying errors, when Cloudflare nests them (seen in the wild, for example under
     /// code 6003 "Invalid request headers"; not in the delete-user documentation).
@@ -103,7 +100,6 @@ impl fmt::Display for ApiMessage {
 #[non_exhaustive]
 pub struct ApiSource {
     /// A JSON pointer into the request.
-    #[serde(default)]
     pub pointer: Option<String>,
 }
 

@@ -54,6 +54,8 @@ pub(crate) fn default_rate() -> Option<Rate> {
 pub(crate) struct CfAccessApi;
 
 impl Api for CfAccessApi {
+    idp_core::api_identity!(VENDOR, &[REQUEST_ID_HEADER]);
+
     /// Every Cloudflare answer that is not a success, first rule that applies:
     ///
     /// | answer | kind |
@@ -106,20 +108,8 @@ impl Api for CfAccessApi {
         with_envelope(response.error(kind, message), envelope, status)
     }
 
-    fn request_id_headers(&self) -> &'static [&'static str] {
-        &[REQUEST_ID_HEADER]
-    }
-
     fn default_rate(&self) -> Option<Rate> {
         default_rate()
-    }
-
-    fn name(&self) -> &'static str {
-        VENDOR
-    }
-
-    fn product(&self) -> &'static str {
-        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
     }
 }
 
@@ -253,6 +243,7 @@ mod tests {
 
     use super::*;
     use idp_core::reqwest::header::{HeaderMap, HeaderValue};
+    use idp_core::test_util::PLAIN_STATUS_KINDS;
 
     fn api() -> CfAccessApi {
         CfAccessApi
@@ -278,21 +269,13 @@ mod tests {
 
     #[test]
     fn status_mapping() {
-        let cases = [
-            (400, ErrorKind::InvalidInput),
-            (401, ErrorKind::Unauthenticated),
-            (403, ErrorKind::PermissionDenied),
-            (404, ErrorKind::Protocol),
-            (405, ErrorKind::NotAllowed),
-            (409, ErrorKind::Conflict),
-            (410, ErrorKind::Protocol),
-            (429, ErrorKind::RateLimited),
-            (500, ErrorKind::Server),
-            (502, ErrorKind::Server),
-            (503, ErrorKind::Server),
-            (200, ErrorKind::Protocol),
-            (418, ErrorKind::Protocol),
-        ];
+        // An error envelope with a code that says nothing more: the status decides, and
+        // neither a 404 or 410 nor an error in a 200 is about a user.
+        let not_about_a_user = [200, 404, 410, 418].map(|status| (status, ErrorKind::Protocol));
+        let cases = PLAIN_STATUS_KINDS
+            .into_iter()
+            .chain([(405, ErrorKind::NotAllowed)])
+            .chain(not_about_a_user);
         for (status, kind) in cases {
             let err = parse(&answer(status, &envelope_with(1000))).unwrap_err();
             assert_eq!(err.kind(), kind, "HTTP {status}");

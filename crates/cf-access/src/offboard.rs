@@ -1,12 +1,12 @@
 //! Offboarding one Access user: revoke its sessions, delete it, verify that it is gone.
 
 use idp_core::{
-    Account, AccountPlan, EndState, Error, ErrorKind, Offboarder, PlannedStep, Presence, Receipt,
-    Step, StepContext, StepOutcome, StepReport, UserQuery,
+    Account, AccountPlan, Error, ErrorKind, Offboarder, PlannedStep, Presence, Step, StepContext,
+    StepOutcome, StepReport, UserQuery,
 };
 
 use crate::VENDOR;
-use crate::client::{Client, receipt_of};
+use crate::client::Client;
 
 /// What every Cloudflare plan says: Access only sees what the identity provider lets in.
 pub const DOWNSTREAM_WARNING: &str = "Cloudflare Access is downstream of the identity \
@@ -42,24 +42,14 @@ impl Offboarder for Client {
     /// [`DOWNSTREAM_WARNING`].
     fn plan(&self, account: &Account, prerequisites: Vec<PlannedStep>) -> AccountPlan {
         let mut warnings = vec![DOWNSTREAM_WARNING.to_owned()];
-        let revoke = match account.email {
-            Some(_) => Some(PlannedStep::on_account(Step::RevokeSessions, account)),
+        let containment: &[Step] = match account.email {
+            Some(_) => &[Step::RevokeSessions],
             None => {
                 warnings.push(NO_EMAIL_WARNING.to_owned());
-                None
+                &[]
             }
         };
-        let removal =
-            [Step::Delete, Step::Verify].map(|step| PlannedStep::on_account(step, account));
-        AccountPlan {
-            warnings,
-            end: EndState::Offboarded,
-            steps: revoke
-                .into_iter()
-                .chain(prerequisites)
-                .chain(removal)
-                .collect(),
-        }
+        AccountPlan::offboarding(account, containment, prerequisites, warnings)
     }
 
     /// - `revoke_sessions`: `POST …/access/organizations/revoke_user` with the account's
@@ -83,17 +73,11 @@ impl Offboarder for Client {
                     )
                     .with_vendor(VENDOR)
                 })?;
-                report(StepOutcome::Done, self.revoke_sessions(email).await?)
+                StepReport::from_receipt(StepOutcome::Done, self.revoke_sessions(email).await?)
             }
-            Step::Delete => match self.delete_user(user_id).await {
-                Ok(receipt) => report(StepOutcome::Done, receipt),
-                Err(err) if err.kind() == ErrorKind::NotFound => {
-                    report(StepOutcome::Already, receipt_of(&err))
-                }
-                Err(err) => return Err(err),
-            },
+            Step::Delete => StepReport::done_unless_gone(self.delete_user(user_id).await, 0)?,
             Step::Verify => match self.presence(user_id).await? {
-                (Presence::Gone, receipt) => report(StepOutcome::Done, receipt),
+                (Presence::Gone, receipt) => StepReport::from_receipt(StepOutcome::Done, receipt),
                 (Presence::Present, receipt) => {
                     return Err(Error::new(
                         ErrorKind::Conflict,
@@ -135,34 +119,21 @@ impl Offboarder for Client {
     }
 }
 
-// CORE-CANDIDATE: "a step on the account targets the account" is the same rule in every
-// vendor whose steps all act on the account itself.
-/// The account's user id, checked, after making sure the step is about this account.
+/// The account's user id, checked, after making sure the step is about this account (every
+/// Cloudflare step acts on the account itself).
 fn step_target<'a>(
     client: &Client,
     account: &'a Account,
     step: &PlannedStep,
 ) -> Result<&'a str, Error> {
-    if step.target != account.user_id {
-        return Err(Error::invalid_input(format!(
-            "the {} step targets {:?}, not the account {:?}: Cloudflare steps act on the account",
-            step.step,
-            idp_core::text::truncate_for_message(&step.target),
-            idp_core::text::truncate_for_message(&account.user_id)
-        ))
-        .with_vendor(VENDOR));
-    }
-    client.validate_user_id(&account.user_id)?;
-    Ok(&account.user_id)
-}
-
-fn report(outcome: StepOutcome, receipt: Receipt) -> StepReport {
-    StepReport::new(outcome, receipt.attempts, receipt.request_id)
+    let user_id = step
+        .account_target(account)
+        .map_err(|e| e.with_vendor(VENDOR))?;
+    client.validate_user_id(user_id)?;
+    Ok(user_id)
 }
 
 fn unsupported(step: Step) -> Error {
-    Error::invalid_input(format!(
-        "cf-access has no {step} step: its steps are revoke_sessions, delete and verify"
-    ))
-    .with_vendor(VENDOR)
+    step.not_offered_by(VENDOR, &[Step::RevokeSessions, Step::Delete, Step::Verify])
+        .with_vendor(VENDOR)
 }

@@ -71,7 +71,7 @@ pub enum Command {
     #[cfg(feature = "demo")]
     #[command(after_long_help = help::SIM_EXAMPLES)]
     Sim {
-        /// Users to seed in each simulator.
+        /// People to seed (user1@example.com …, the same in each simulator).
         #[arg(long, value_name = "N", default_value_t = 5)]
         users: usize,
     },

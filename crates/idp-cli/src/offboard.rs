@@ -293,21 +293,31 @@ fn text_line(line: &Line) -> String {
         .map(|e| format!("  {}", escape(&e.to_string())))
         .unwrap_or_default();
     match line.step {
-        Some(step) => format!(
-            "{:<9} {:<17} {} {} {}  ({} attempts, {} ms){}{error}",
-            line.outcome,
-            line.provider,
-            escape(user),
-            step,
-            escape(line.target.as_deref().unwrap_or("")),
-            line.attempts,
-            line.elapsed_ms,
-            if line.resumed {
-                ", from the journal"
+        Some(step) => {
+            // The target is shown only when it is not the account itself (a device, a group).
+            let target = match line.target.as_deref() {
+                Some(target) if Some(target) != line.user_id.as_deref() => {
+                    format!(" {}", escape(target))
+                }
+                _ => String::new(),
+            };
+            let attempts = match line.attempts {
+                1 => "1 attempt".to_owned(),
+                n => format!("{n} attempts"),
+            };
+            let resumed = if line.resumed {
+                ", recorded in the journal"
             } else {
                 ""
-            },
-        ),
+            };
+            format!(
+                "{:<9} {:<17} {} {step}{target}  ({attempts}, {} ms{resumed}){error}",
+                line.outcome,
+                line.provider,
+                escape(user),
+                line.elapsed_ms,
+            )
+        }
         None => format!(
             "=> {:<17} {:<17} {} ({}){error}",
             line.outcome,

@@ -8,18 +8,29 @@ use idp_sim::{Sims, Simulator};
 use crate::exit::{RunEnd, UsageError};
 use crate::out::Out;
 
-/// Starts the simulators, seeds `users` users in each, prints how to reach them, and serves
+/// Starts the simulators, seeds `users` people (the same emails in each), prints how to reach
+/// them, and serves
 /// until Ctrl-C, SIGTERM or SIGHUP.
 pub async fn run(users: usize) -> Result<RunEnd, UsageError> {
     let sims = Sims::start()
         .await
         .map_err(|e| UsageError(format!("cannot start the simulators: {e}")))?;
+    let people: Vec<String> = (1..=users).map(|n| format!("user{n}@example.com")).collect();
     let mut script = String::from(
         "# idp sim: five vendor simulators on loopback (test credentials only).\n\
          # Stop them with Ctrl-C or SIGTERM (pkill -TERM -f 'idp sim').\n",
     );
     for sim in sims.all() {
-        script.push_str(&section(sim, users));
+        script.push_str(&section(sim, &people));
+    }
+    if let Some(first) = people.first() {
+        script.push_str(&format!(
+            "\n# every simulator has the people {}\n\
+             # try: idp find --email {first}\n\
+             # then: idp offboard plan --email {first} --out plan.json && \
+             idp offboard apply plan.json --yes && idp offboard verify plan.json\n",
+            people.join(" ")
+        ));
     }
     let mut out = Out::new();
     if !out.line(script.trim_end()) || !out.flush() {
@@ -31,19 +42,18 @@ pub async fn run(users: usize) -> Result<RunEnd, UsageError> {
     Ok(RunEnd::AllDone)
 }
 
-/// One simulator's block: where it is, its variables, its users and a command to try.
-fn section(sim: &dyn Simulator, users: usize) -> String {
-    let ids = sim.add_users(users);
+/// One simulator's block: where it is, its variables, the accounts seeded for `people`,
+/// and a command to try.
+fn section(sim: &dyn Simulator, people: &[String]) -> String {
+    let ids: Vec<String> = people.iter().map(|email| sim.add_person(email)).collect();
     let mut text = format!("\n# {} at {}\n", sim.vendor(), sim.base_url());
     for (name, value) in sim.env() {
         text.push_str(&format!("export {name}={}\n", shell_quote(&value)));
     }
-    text.push_str(&format!("# users: {}\n", ids.join(" ")));
-    text.push_str(&format!(
-        "# try: idp delete {} {}\n",
-        sim.vendor(),
-        ids.first().map(String::as_str).unwrap_or("1")
-    ));
+    text.push_str(&format!("# user ids: {}\n", ids.join(" ")));
+    if let Some(id) = ids.first() {
+        text.push_str(&format!("# try: idp delete {} {id} --dry-run\n", sim.vendor()));
+    }
     text
 }
 

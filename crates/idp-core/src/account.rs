@@ -184,6 +184,43 @@ pub struct Account {
     pub vendor: serde_json::Value,
 }
 
+impl Account {
+    /// A text field of a vendor's record as an account carries it: trimmed; `None` when it is
+    /// absent, not a string, or blank.
+    pub fn text_field(value: Option<&serde_json::Value>) -> Option<String> {
+        value
+            .and_then(serde_json::Value::as_str)
+            .map(str::trim)
+            .filter(|text| !text.is_empty())
+            .map(str::to_owned)
+    }
+
+    /// A display name from a first and a last name: both, joined by a space, or the one
+    /// there is; `None` without either.
+    pub fn full_name(first: Option<String>, last: Option<String>) -> Option<String> {
+        match (first, last) {
+            (Some(first), Some(last)) => Some(format!("{first} {last}")),
+            (first, last) => first.or(last),
+        }
+    }
+}
+
+#[cfg(test)]
+impl Account {
+    /// An enabled local account with nothing but its id, for tests.
+    pub(crate) fn bare(user_id: &str) -> Account {
+        Account {
+            user_id: user_id.into(),
+            email: None,
+            username: None,
+            display_name: None,
+            status: AccountStatus::Enabled,
+            managed_by: ManagedBy::Local,
+            vendor: serde_json::Value::Null,
+        }
+    }
+}
+
 /// What a lookup of one query in one vendor came to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Lookup {
@@ -239,13 +276,8 @@ mod tests {
 
     fn account(id: &str, email: &str) -> Account {
         Account {
-            user_id: id.into(),
             email: Some(email.into()),
-            username: None,
-            display_name: None,
-            status: AccountStatus::Enabled,
-            managed_by: ManagedBy::Local,
-            vendor: serde_json::Value::Null,
+            ..Account::bare(id)
         }
     }
 
@@ -275,6 +307,25 @@ mod tests {
             serde_json::to_string(&UserQuery::email("a@b.c").ok()).ok(),
             Some(r#"{"email":"a@b.c"}"#.to_owned())
         );
+    }
+
+    #[test]
+    fn record_text_is_trimmed_and_names_join() {
+        let record = serde_json::json!({"a": " Jane ", "b": " ", "c": 7});
+        assert_eq!(
+            Account::text_field(record.get("a")).as_deref(),
+            Some("Jane")
+        );
+        for blank in ["b", "c", "d"] {
+            assert_eq!(Account::text_field(record.get(blank)), None, "{blank}");
+        }
+        let name = |first: Option<&str>, last: Option<&str>| {
+            Account::full_name(first.map(str::to_owned), last.map(str::to_owned))
+        };
+        assert_eq!(name(Some("Jane"), Some("Doe")).as_deref(), Some("Jane Doe"));
+        assert_eq!(name(None, Some("Doe")).as_deref(), Some("Doe"));
+        assert_eq!(name(Some("Jane"), None).as_deref(), Some("Jane"));
+        assert_eq!(name(None, None), None);
     }
 
     #[test]

@@ -69,3 +69,41 @@ pub trait Api: Send + Sync + 'static {
         None
     }
 }
+
+/// Writes the identity methods of an [`Api`] impl: [`Api::name`], [`Api::product`] (the
+/// calling crate's `CARGO_PKG_NAME/CARGO_PKG_VERSION`, read where the macro is used) and
+/// [`Api::request_id_headers`].
+///
+/// ```
+/// use idp_core::{Api, Error, ErrorKind, Response};
+///
+/// struct Example;
+///
+/// impl Api for Example {
+///     idp_core::api_identity!("example", &["x-request-id"]);
+///
+///     fn parse_error(&self, response: &Response) -> Error {
+///         response.error(ErrorKind::from_status(response.status), "request failed")
+///     }
+/// }
+///
+/// assert_eq!(Example.name(), "example");
+/// assert_eq!(Example.product(), concat!("idp-core/", env!("CARGO_PKG_VERSION")));
+/// assert_eq!(Example.request_id_headers(), &["x-request-id"]);
+/// ```
+#[macro_export]
+macro_rules! api_identity {
+    ($name:expr, $request_id_headers:expr $(,)?) => {
+        fn name(&self) -> &'static str {
+            $name
+        }
+
+        fn product(&self) -> &'static str {
+            concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
+        }
+
+        fn request_id_headers(&self) -> &'static [&'static str] {
+            $request_id_headers
+        }
+    };
+}

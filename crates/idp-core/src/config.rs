@@ -42,6 +42,80 @@ impl Variable {
             help,
         }
     }
+
+    /// The same variable, holding a credential.
+    pub const fn secret(self) -> Variable {
+        Variable {
+            secret: true,
+            ..self
+        }
+    }
+
+    /// The same variable, required.
+    pub const fn required(self) -> Variable {
+        Variable {
+            required: true,
+            ..self
+        }
+    }
+
+    /// The same variable, overridden by the command-line flag `flag`.
+    pub const fn flag(self, flag: &'static str) -> Variable {
+        Variable {
+            flag: Some(flag),
+            ..self
+        }
+    }
+}
+
+/// Declares a vendor crate's configuration variables once: a documented `pub const` with each
+/// variable's name, and `pub const VARIABLES: &[Variable]`, the table of them all in the order
+/// given, that the CLI builds its help text and flag checks from. Inner doc comments (`//!`)
+/// at the top document the table.
+///
+/// Each entry is `CONSTANT = "NAME" (properties): "help";`, where the properties (optional)
+/// are any of `secret`, `required` and `flag = "--flag"`.
+///
+/// ```
+/// idp_core::variables! {
+///     //! Every variable this crate reads.
+///
+///     /// The API token.
+///     ENV_TOKEN = "EXAMPLE_TOKEN" (secret, required): "the API token";
+///     /// The API base URL (optional).
+///     ENV_BASE_URL = "EXAMPLE_BASE_URL" (flag = "--base-url"): "the API base URL";
+///     /// How verbose to be (optional).
+///     ENV_VERBOSITY = "EXAMPLE_VERBOSITY": "quiet or loud";
+/// }
+///
+/// assert_eq!(ENV_TOKEN, "EXAMPLE_TOKEN");
+/// assert_eq!(VARIABLES.len(), 3);
+/// assert!(VARIABLES[0].secret && VARIABLES[0].required);
+/// assert_eq!(VARIABLES[1].flag, Some("--base-url"));
+/// assert!(!VARIABLES[2].secret && !VARIABLES[2].required && VARIABLES[2].flag.is_none());
+/// ```
+#[macro_export]
+macro_rules! variables {
+    (
+        $(#![$table_meta:meta])*
+        $(
+            $(#[$meta:meta])*
+            $constant:ident = $name:literal
+                $(($($property:ident $(= $value:expr)?),+ $(,)?))?
+                : $help:expr;
+        )+
+    ) => {
+        $(
+            $(#[$meta])*
+            pub const $constant: &str = $name;
+        )+
+
+        $(#[$table_meta])*
+        pub const VARIABLES: &[$crate::Variable] = &[$(
+            $crate::Variable::new($constant, false, false, None, $help)
+                $($(.$property($($value)?))+)?
+        ),+];
+    };
 }
 
 /// Typed values that take precedence over the environment (the CLI's flags). Each vendor uses

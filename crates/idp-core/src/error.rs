@@ -486,6 +486,8 @@ mod tests {
         assert!(throttled_400.with_retryable(true).is_retryable());
         assert_eq!(ErrorKind::from_status(404), ErrorKind::Protocol);
         assert_eq!(ErrorKind::from_status(302), ErrorKind::Protocol);
-        assert_eq!(ErrorKind::from_status(503), ErrorKind::Server);
+        for (status, kind) in crate::test_util::PLAIN_STATUS_KINDS {
+            assert_eq!(ErrorKind::from_status(status), kind, "{status}");
+        }
     }
 }

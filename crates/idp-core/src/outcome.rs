@@ -29,6 +29,12 @@ impl Receipt {
         }
     }
 
+    /// The requests and the request id of a call that ended in `err` (a vendor's not-found
+    /// answer that settles a step, say).
+    pub fn from_error(err: &Error) -> Self {
+        Receipt::new(err.attempts(), err.request_id().map(str::to_owned))
+    }
+
     /// Sets how long the call waited.
     pub fn with_waited(mut self, waited: Duration) -> Self {
         self.waited = waited;

@@ -8,7 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::{Account, UserQuery};
 use crate::client::UserDeleter;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
+use crate::outcome::Receipt;
+use crate::text::truncate_for_message;
+use crate::transport::Sent;
 
 /// One thing done to an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -72,6 +75,18 @@ impl Step {
             Step::RemoveMfaDevice | Step::RemoveFromGroup | Step::RemoveAccessAssignment
         )
     }
+
+    /// The [`ErrorKind::InvalidInput`] error for a step that `vendor` (as people call it) does
+    /// not have, naming the `steps` it has.
+    pub fn not_offered_by(self, vendor: &str, steps: &[Step]) -> Error {
+        let names: Vec<&str> = steps.iter().map(|step| step.as_str()).collect();
+        let list = match names.split_last() {
+            Some((last, [])) => (*last).to_owned(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => "none".to_owned(),
+        };
+        Error::invalid_input(format!("{vendor} has no {self} step: its steps are {list}"))
+    }
 }
 
 impl fmt::Display for Step {
@@ -111,6 +126,22 @@ impl PlannedStep {
             step,
             target: target.into(),
             label: label.into(),
+        }
+    }
+
+    /// The account's user id, for a step that acts on `account` itself; an
+    /// [`ErrorKind::InvalidInput`] error when the step targets anything else (a plan edited by
+    /// hand, a step meant for another account).
+    pub fn account_target<'a>(&self, account: &'a Account) -> Result<&'a str, Error> {
+        if self.target == account.user_id {
+            Ok(&account.user_id)
+        } else {
+            Err(Error::invalid_input(format!(
+                "the {} step targets {:?}, not the account {:?}: it acts on the account itself",
+                self.step,
+                truncate_for_message(&self.target),
+                truncate_for_message(&account.user_id)
+            )))
         }
     }
 }
@@ -161,6 +192,38 @@ impl StepReport {
         }
     }
 
+    /// A report of `outcome` with the requests and the request id of `receipt`.
+    pub fn from_receipt(outcome: StepOutcome, receipt: Receipt) -> Self {
+        StepReport::new(outcome, receipt.attempts, receipt.request_id)
+    }
+
+    /// How a step ended after its last call, for a step whose target may be gone already:
+    /// [`StepOutcome::Done`] when the call succeeded, [`StepOutcome::Already`] when the vendor
+    /// says the target does not exist ([`ErrorKind::NotFound`]: a user deleted meanwhile can
+    /// neither sign in nor be deleted again), and any other error as it is. `earlier` counts
+    /// the requests the step sent before this call; they are added to the report or the
+    /// error.
+    pub fn done_unless_gone(
+        result: Result<Receipt, Error>,
+        earlier: u32,
+    ) -> Result<StepReport, Error> {
+        let (outcome, receipt) = match result {
+            Ok(receipt) => (StepOutcome::Done, receipt),
+            Err(gone) if gone.kind() == ErrorKind::NotFound => {
+                (StepOutcome::Already, Receipt::from_error(&gone))
+            }
+            Err(err) => {
+                let attempts = earlier + err.attempts();
+                return Err(err.with_attempts(attempts));
+            }
+        };
+        Ok(StepReport::new(
+            outcome,
+            earlier + receipt.attempts,
+            receipt.request_id,
+        ))
+    }
+
     /// Adds the task id.
     pub fn with_task_id(mut self, task_id: impl Into<String>) -> Self {
         self.task_id = Some(task_id.into());
@@ -203,6 +266,30 @@ pub struct AccountPlan {
     pub warnings: Vec<String>,
 }
 
+impl AccountPlan {
+    /// The plan of an account that ends [`EndState::Offboarded`]: the `containment` steps on
+    /// the account, then the `prerequisites`, then [`Step::Delete`] and [`Step::Verify`].
+    pub fn offboarding(
+        account: &Account,
+        containment: &[Step],
+        prerequisites: impl IntoIterator<Item = PlannedStep>,
+        warnings: Vec<String>,
+    ) -> AccountPlan {
+        let on_account = |&step: &Step| PlannedStep::on_account(step, account);
+        let steps = containment
+            .iter()
+            .map(on_account)
+            .chain(prerequisites)
+            .chain([Step::Delete, Step::Verify].iter().map(on_account))
+            .collect();
+        AccountPlan {
+            steps,
+            end: EndState::Offboarded,
+            warnings,
+        }
+    }
+}
+
 /// Whether an account is still there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -211,6 +298,21 @@ pub enum Presence {
     Gone,
     /// It is still there.
     Present,
+}
+
+impl Presence {
+    /// What reading an account back came to: its record is [`Presence::Present`], the
+    /// vendor's own not-found ([`ErrorKind::NotFound`]) is [`Presence::Gone`], any other error
+    /// stays an error; with the receipt of the answer that decided it.
+    pub fn from_read<T>(read: Result<Sent<T>, Error>) -> Result<(Presence, Receipt), Error> {
+        match read {
+            Ok(sent) => Ok((Presence::Present, sent.receipt())),
+            Err(err) if err.kind() == ErrorKind::NotFound => {
+                Ok((Presence::Gone, Receipt::from_error(&err)))
+            }
+            Err(err) => Err(err),
+        }
+    }
 }
 
 /// What a step may need besides its target: a task id to resume polling (instead of starting
@@ -284,4 +386,93 @@ pub trait Offboarder: UserDeleter {
 
     /// Whether the account is still there.
     fn verify(&self, account: &Account) -> impl Future<Output = Result<Presence, Error>> + Send;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gone_is_already_and_every_request_counts() {
+        let done = StepReport::done_unless_gone(Ok(Receipt::new(2, Some("r1".into()))), 1);
+        assert_eq!(
+            done.ok(),
+            Some(StepReport::new(StepOutcome::Done, 3, Some("r1".into())))
+        );
+
+        let gone = Error::new(ErrorKind::NotFound, "no such user")
+            .with_attempts(2)
+            .with_request_id(Some("r2".into()));
+        let already = StepReport::done_unless_gone(Err(gone), 1);
+        assert_eq!(
+            already.ok(),
+            Some(StepReport::new(StepOutcome::Already, 3, Some("r2".into())))
+        );
+
+        let conflict = Error::new(ErrorKind::Conflict, "enabled").with_attempts(2);
+        let failed = StepReport::done_unless_gone(Err(conflict), 1).err();
+        assert_eq!(failed.as_ref().map(Error::kind), Some(ErrorKind::Conflict));
+        assert_eq!(failed.as_ref().map(Error::attempts), Some(3));
+    }
+
+    #[test]
+    fn a_step_a_vendor_lacks_names_the_ones_it_has() {
+        let err =
+            Step::Disable.not_offered_by("Example", &[Step::Logout, Step::Delete, Step::Verify]);
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert_eq!(
+            err.message(),
+            "Example has no disable step: its steps are logout, delete and verify"
+        );
+        let err = Step::Logout.not_offered_by("Example", &[Step::Delete]);
+        assert!(err.message().ends_with("its steps are delete"), "{err}");
+    }
+
+    #[test]
+    fn a_read_back_is_present_gone_or_an_error() {
+        let record = Sent {
+            value: (),
+            attempts: 2,
+            request_id: Some("r1".into()),
+            waited: std::time::Duration::ZERO,
+        };
+        let present = Presence::from_read(Ok(record)).ok();
+        assert_eq!(
+            present,
+            Some((Presence::Present, Receipt::new(2, Some("r1".into()))))
+        );
+        let gone = Error::new(ErrorKind::NotFound, "no such user").with_attempts(3);
+        let gone = Presence::from_read::<()>(Err(gone)).ok();
+        assert_eq!(gone, Some((Presence::Gone, Receipt::new(3, None))));
+        let failed = Presence::from_read::<()>(Err(Error::new(ErrorKind::Server, "500")));
+        assert_eq!(failed.err().map(|e| e.kind()), Some(ErrorKind::Server));
+    }
+
+    #[test]
+    fn an_account_step_must_target_the_account() {
+        let jane = Account::bare("u-1");
+        let step = PlannedStep::on_account(Step::Delete, &jane);
+        assert_eq!(step.account_target(&jane).ok(), Some("u-1"));
+        let err = step.account_target(&Account::bare("u-2")).err();
+        assert_eq!(err.map(|e| e.kind()), Some(ErrorKind::InvalidInput));
+    }
+
+    #[test]
+    fn an_offboarding_contains_clears_deletes_and_verifies() {
+        let jane = Account::bare("u-1");
+        let group = PlannedStep::on(Step::RemoveFromGroup, "g-1", None);
+        let plan =
+            AccountPlan::offboarding(&jane, &[Step::Disable], [group.clone()], vec!["w".into()]);
+        assert_eq!(
+            plan.steps,
+            vec![
+                PlannedStep::on_account(Step::Disable, &jane),
+                group,
+                PlannedStep::on_account(Step::Delete, &jane),
+                PlannedStep::on_account(Step::Verify, &jane),
+            ]
+        );
+        assert_eq!(plan.end, EndState::Offboarded);
+        assert_eq!(plan.warnings, vec!["w".to_owned()]);
+    }
 }

@@ -5,6 +5,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::error::ErrorKind;
 use crate::transport::{Clock, Jitter, RetryPolicy, Sleep, TransportOptions};
 
 /// A clock for tests: time stands still until [`ManualClock::advance`] moves it, and every
@@ -112,6 +113,22 @@ pub fn manual_options(clock: &ManualClock) -> TransportOptions {
         .with_retry(RetryPolicy::default().with_initial_backoff(Duration::from_millis(100)))
         .with_rate(crate::transport::RateSetting::Unlimited)
 }
+
+/// Statuses whose kind does not depend on the vendor or the operation when the body says
+/// nothing more specific, with that kind: every vendor's `parse_error` gives them, and vendor
+/// tests assert it next to their own statuses (404, 405, 410, a 2xx error …).
+pub const PLAIN_STATUS_KINDS: [(u16, ErrorKind); 10] = [
+    (400, ErrorKind::InvalidInput),
+    (401, ErrorKind::Unauthenticated),
+    (403, ErrorKind::PermissionDenied),
+    (408, ErrorKind::Timeout),
+    (409, ErrorKind::Conflict),
+    (422, ErrorKind::InvalidInput),
+    (429, ErrorKind::RateLimited),
+    (500, ErrorKind::Server),
+    (502, ErrorKind::Server),
+    (503, ErrorKind::Server),
+];
 
 /// Proptest strategies for arbitrary vendor answers, shared by every vendor crate's
 /// "the parser never panics" properties.

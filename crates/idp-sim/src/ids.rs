@@ -49,10 +49,6 @@ impl<T> IntUsers<T> {
         self.users.remove(&id)
     }
 
-    pub(crate) fn contains(&self, id: &str) -> bool {
-        parse_id(id).is_some_and(|id| self.users.contains_key(&id))
-    }
-
     pub(crate) fn len(&self) -> usize {
         self.users.len()
     }

@@ -38,6 +38,8 @@ pub trait Simulator: Send + Sync {
     fn user_count(&self) -> usize;
     /// Every request received so far, in order of arrival.
     fn requests(&self) -> Vec<RecordedRequest>;
+    /// Forgets the requests received so far (counters are kept).
+    fn clear_requests(&self);
     /// How many delete requests arrived (attempts, whatever their outcome).
     fn deletes_received(&self) -> usize;
     /// The next `times` requests of any kind get `fault`.
@@ -88,6 +90,9 @@ impl<V: Vendor> Simulator for Sim<V> {
     }
     fn requests(&self) -> Vec<RecordedRequest> {
         Sim::requests(self)
+    }
+    fn clear_requests(&self) {
+        Sim::clear_requests(self)
     }
     fn deletes_received(&self) -> usize {
         Sim::deletes_received(self)

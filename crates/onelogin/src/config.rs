@@ -3,52 +3,24 @@
 use std::fmt;
 use std::str::FromStr;
 
-use idp_core::{
-    Error, Overrides, Secret, Variable, lookup_var, quote_config_value, require_var, secret_var,
-};
+use idp_core::{Error, Overrides, Secret, lookup_var, quote_config_value, require_var, secret_var};
 
 use crate::VENDOR;
 
-/// The variable holding the API credential's client id.
-pub const ENV_CLIENT_ID: &str = "ONELOGIN_CLIENT_ID";
-/// The variable holding the API credential's client secret.
-pub const ENV_CLIENT_SECRET: &str = "ONELOGIN_CLIENT_SECRET";
-/// The variable holding the API domain, such as `https://acme.onelogin.com`.
-pub const ENV_BASE_URL: &str = "ONELOGIN_BASE_URL";
-/// The optional variable selecting the API version (`1` or `2`; default `1`).
-pub const ENV_API_VERSION: &str = "ONELOGIN_API_VERSION";
+idp_core::variables! {
+    //! Every variable this crate reads, for the CLI's help text and flag checks.
 
-/// Every variable this crate reads, for the CLI's help text and flag checks.
-pub const VARIABLES: &[Variable] = &[
-    Variable::new(
-        ENV_CLIENT_ID,
-        false,
-        true,
-        None,
-        "API credential client id (scope \"Manage users\" or \"Manage All\")",
-    ),
-    Variable::new(
-        ENV_CLIENT_SECRET,
-        true,
-        true,
-        None,
-        "API credential client secret",
-    ),
-    Variable::new(
-        ENV_BASE_URL,
-        false,
-        true,
-        Some("--base-url"),
-        "API domain: https://<subdomain>.onelogin.com (or the legacy api.us/api.eu host)",
-    ),
-    Variable::new(
-        ENV_API_VERSION,
-        false,
-        false,
-        None,
-        "users API version: 1 (default) or 2",
-    ),
-];
+    /// The variable holding the API credential's client id.
+    ENV_CLIENT_ID = "ONELOGIN_CLIENT_ID" (required):
+        "API credential client id (scope \"Manage users\" or \"Manage All\")";
+    /// The variable holding the API credential's client secret.
+    ENV_CLIENT_SECRET = "ONELOGIN_CLIENT_SECRET" (secret, required): "API credential client secret";
+    /// The variable holding the API domain, such as `https://acme.onelogin.com`.
+    ENV_BASE_URL = "ONELOGIN_BASE_URL" (required, flag = "--base-url"):
+        "API domain: https://<subdomain>.onelogin.com (or the legacy api.us/api.eu host)";
+    /// The optional variable selecting the API version (`1` or `2`; default `1`).
+    ENV_API_VERSION = "ONELOGIN_API_VERSION": "users API version: 1 (default) or 2";
+}
 
 /// Which OneLogin users API the client goes through (delete, look up, read back).
 ///

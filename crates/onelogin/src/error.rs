@@ -128,18 +128,8 @@ impl OneLoginApi {
 }
 
 impl Api for OneLoginApi {
-    fn name(&self) -> &'static str {
-        VENDOR
-    }
-
-    fn product(&self) -> &'static str {
-        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
-    }
-
-    /// OneLogin documents no request id; `X-Request-Id` is reported when present.
-    fn request_id_headers(&self) -> &'static [&'static str] {
-        &["x-request-id"]
-    }
+    // OneLogin documents no request id; `X-Request-Id` is reported when present.
+    idp_core::api_identity!(VENDOR, &["x-request-id"]);
 
     /// Every status and body this crate maps, for every operation:
     ///

@@ -8,8 +8,8 @@
 //! - `verify`: `GET /api/{1,2}/users/{id}` must be OneLogin's not-found answer.
 
 use idp_core::{
-    Account, AccountPlan, EndState, Error, ErrorKind, ManagedBy, Offboarder, PlannedStep, Presence,
-    Receipt, Step, StepContext, StepOutcome, StepReport, UserQuery,
+    Account, AccountPlan, Error, ErrorKind, ManagedBy, Offboarder, PlannedStep, Presence, Receipt,
+    Step, StepContext, StepOutcome, StepReport, UserQuery,
 };
 
 use crate::VENDOR;
@@ -51,11 +51,7 @@ impl Client {
                 |response| success::user_record(version, id, response, self.transport().api()),
             )
             .await;
-        match read {
-            Ok(sent) => Ok((Presence::Present, sent.receipt())),
-            Err(err) if err.kind() == ErrorKind::NotFound => Ok((Presence::Gone, receipt_of(&err))),
-            Err(err) => Err(err),
-        }
+        Presence::from_read(read)
     }
 }
 
@@ -82,14 +78,7 @@ impl Offboarder for Client {
                  account while the person is still in the directory; disable them there too"
             ));
         }
-        AccountPlan {
-            steps: STEPS
-                .iter()
-                .map(|&step| PlannedStep::on_account(step, account))
-                .collect(),
-            end: EndState::Offboarded,
-            warnings,
-        }
+        AccountPlan::offboarding(account, &[Step::Logout], [], warnings)
     }
 
     async fn step_done(
@@ -116,37 +105,18 @@ impl Offboarder for Client {
     async fn run_step(&self, account: &Account, step: &PlannedStep, _: &StepContext<'_>) -> Report {
         let user_id = checked(account, step)?;
         match step.step {
-            Step::Logout => match self.logout_user(user_id).await {
-                Ok(receipt) => Ok(report(StepOutcome::Done, receipt)),
-                // No account, no session.
-                Err(err) if err.kind() == ErrorKind::NotFound => Ok(already(&err)),
-                Err(err) => Err(err),
-            },
-            Step::Delete => match self.delete_user(user_id).await {
-                Ok(receipt) => Ok(report(StepOutcome::Done, receipt)),
-                Err(err) if err.kind() == ErrorKind::NotFound => Ok(already(&err)),
-                Err(err) => Err(err),
-            },
+            // No account, no session: a logout of a user that is gone is `already`.
+            Step::Logout => StepReport::done_unless_gone(self.logout_user(user_id).await, 0),
+            Step::Delete => StepReport::done_unless_gone(self.delete_user(user_id).await, 0),
             Step::Verify => match self.user_presence(user_id).await? {
-                (Presence::Gone, receipt) => Ok(report(StepOutcome::Done, receipt)),
+                (Presence::Gone, receipt) => {
+                    Ok(StepReport::from_receipt(StepOutcome::Done, receipt))
+                }
                 (Presence::Present, receipt) => Err(still_present(user_id, receipt.attempts)),
             },
             other => Err(unsupported(other)),
         }
     }
-}
-
-fn report(outcome: StepOutcome, receipt: Receipt) -> StepReport {
-    StepReport::new(outcome, receipt.attempts, receipt.request_id)
-}
-
-/// The requests a not-found answer took, as a receipt.
-fn receipt_of(err: &Error) -> Receipt {
-    Receipt::new(err.attempts(), err.request_id().map(str::to_owned))
-}
-
-fn already(err: &Error) -> StepReport {
-    report(StepOutcome::Already, receipt_of(err))
 }
 
 /// What a step ends in, when it does not fail.
@@ -158,23 +128,12 @@ fn checked<'a>(account: &'a Account, step: &PlannedStep) -> Result<&'a str, Erro
     if !STEPS.contains(&step.step) {
         return Err(unsupported(step.step));
     }
-    if step.target != account.user_id {
-        return Err(Error::invalid_input(format!(
-            "step {} targets {:?}, not the account {:?}",
-            step.step,
-            idp_core::text::truncate_for_message(&step.target),
-            idp_core::text::truncate_for_message(&account.user_id)
-        ))
-        .with_vendor(VENDOR));
-    }
-    Ok(&account.user_id)
+    step.account_target(account)
+        .map_err(|e| e.with_vendor(VENDOR))
 }
 
 fn unsupported(step: Step) -> Error {
-    Error::invalid_input(format!(
-        "OneLogin has no {step} step (its steps: logout, delete, verify)"
-    ))
-    .with_vendor(VENDOR)
+    step.not_offered_by("OneLogin", &STEPS).with_vendor(VENDOR)
 }
 
 fn still_present(user_id: &str, attempts: u32) -> Error {

@@ -13,23 +13,12 @@ pub(crate) fn account_from(record: &Value) -> Result<Account, Error> {
             "a user record without a positive integer id",
         )
     })?;
-    let text = |field: &str| {
-        record
-            .get(field)
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|value| !value.is_empty())
-            .map(str::to_owned)
-    };
-    let display_name = match (text("firstname"), text("lastname")) {
-        (Some(first), Some(last)) => Some(format!("{first} {last}")),
-        (first, last) => first.or(last),
-    };
+    let text = |field: &str| Account::text_field(record.get(field));
     Ok(Account {
         user_id: id.to_string(),
         email: text("email"),
         username: text("username"),
-        display_name,
+        display_name: Account::full_name(text("firstname"), text("lastname")),
         status: status(record.get("status")),
         managed_by: if directory_id(record).is_some() {
             ManagedBy::Directory

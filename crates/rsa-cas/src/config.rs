@@ -2,36 +2,23 @@
 
 use std::fmt;
 
-use idp_core::{Error, Overrides, Variable, lookup_var, require_var};
+use idp_core::{Error, Overrides, lookup_var, require_var};
 
 use crate::VENDOR;
 use crate::key_file::KeyFile;
 
-/// Environment variable holding the path of the admin API key file (required).
-pub const ENV_KEY_FILE: &str = "RSA_CAS_KEY_FILE";
+idp_core::variables! {
+    //! Every variable this crate reads. The key file's path is not itself a credential (the
+    //! file is), so it may come from `--key-file`.
 
-/// Environment variable holding a base URL that replaces the key file's `adminRestApiUrl`
-/// for requests (optional; the JWT's `aud` stays the key file's value).
-pub const ENV_BASE_URL: &str = "RSA_CAS_BASE_URL";
-
-/// Every variable this crate reads. The key file's path is not itself a credential (the file
-/// is), so it may come from `--key-file`.
-pub const VARIABLES: &[Variable] = &[
-    Variable::new(
-        ENV_KEY_FILE,
-        false,
-        true,
-        Some("--key-file"),
-        "path of the admin API key file (JSON) downloaded from the Cloud Administration Console",
-    ),
-    Variable::new(
-        ENV_BASE_URL,
-        false,
-        false,
-        Some("--base-url"),
-        "base URL for requests instead of the key file's adminRestApiUrl (a proxy, a test server)",
-    ),
-];
+    /// Environment variable holding the path of the admin API key file (required).
+    ENV_KEY_FILE = "RSA_CAS_KEY_FILE" (required, flag = "--key-file"):
+        "path of the admin API key file (JSON) downloaded from the Cloud Administration Console";
+    /// Environment variable holding a base URL that replaces the key file's `adminRestApiUrl`
+    /// for requests (optional; the JWT's `aud` stays the key file's value).
+    ENV_BASE_URL = "RSA_CAS_BASE_URL" (flag = "--base-url"):
+        "base URL for requests instead of the key file's adminRestApiUrl (a proxy, a test server)";
+}
 
 /// Configuration of a [`Client`](crate::Client).
 ///

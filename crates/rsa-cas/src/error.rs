@@ -33,17 +33,7 @@ const FORBIDDEN: &str = "not authorized: RSA answers 403 both for a key without 
 pub(crate) struct RsaCasApi;
 
 impl Api for RsaCasApi {
-    fn name(&self) -> &'static str {
-        VENDOR
-    }
-
-    fn product(&self) -> &'static str {
-        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"))
-    }
-
-    fn request_id_headers(&self) -> &'static [&'static str] {
-        &REQUEST_ID_HEADERS
-    }
+    idp_core::api_identity!(VENDOR, &REQUEST_ID_HEADERS);
 
     fn parse_error(&self, response: &Response) -> Error {
         let body = ErrorBody::read(response);

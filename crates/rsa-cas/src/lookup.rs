@@ -32,23 +32,12 @@ pub(crate) fn record(response: &Response) -> Result<Account, Error> {
         Some(id) if check_id("id", id, MAX_USER_ID_CHARS).is_ok() => id.to_owned(),
         _ => return Err(not_a_record(response)),
     };
-    let text = |name: &str| {
-        map.get(name)
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
-    let display_name = [text("firstName"), text("lastName")]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let text = |name: &str| Account::text_field(map.get(name));
     Ok(Account {
         user_id,
         email: text("emailAddress"),
         username: text("principalUsername"),
-        display_name: (!display_name.is_empty()).then_some(display_name),
+        display_name: Account::full_name(text("firstName"), text("lastName")),
         status: status(&map),
         managed_by: text("identitySource").map_or(ManagedBy::Unknown, |s| managed_by(&s)),
         vendor: Value::Object(map),

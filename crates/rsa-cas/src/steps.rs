@@ -130,16 +130,6 @@ impl Client {
             }
         }
         match self.disable(&account.user_id).await {
-            Ok(receipt) => Ok(StepReport::new(
-                StepOutcome::Done,
-                attempts + receipt.attempts,
-                receipt.request_id,
-            )),
-            Err(err) if err.kind() == ErrorKind::NotFound => Ok(StepReport::new(
-                StepOutcome::Already,
-                attempts + err.attempts(),
-                err.request_id().map(str::to_owned),
-            )),
             // What a 409 means here is not documented: read the status back.
             Err(err) if err.kind() == ErrorKind::Conflict => {
                 attempts += err.attempts();
@@ -158,10 +148,7 @@ impl Client {
                     _ => Err(err.with_attempts(attempts + looked.attempts)),
                 }
             }
-            Err(err) => {
-                let attempts = attempts + err.attempts();
-                Err(err.with_attempts(attempts))
-            }
+            other => StepReport::done_unless_gone(other, attempts),
         }
     }
 
@@ -173,16 +160,12 @@ impl Client {
         let first = self.delete_user(user_id).await;
         let (attempts, err) = match first {
             Err(err) if is_enabled_conflict(&err) => (err.attempts(), err),
-            other => return deleted_report(other, 0),
+            other => return StepReport::done_unless_gone(other, 0),
         };
         let disabled = match self.disable(user_id).await {
             Ok(receipt) => receipt.attempts,
             Err(e) if e.kind() == ErrorKind::NotFound => {
-                return Ok(StepReport::new(
-                    StepOutcome::Already,
-                    attempts + e.attempts(),
-                    e.request_id().map(str::to_owned),
-                ));
+                return StepReport::done_unless_gone(Err(e), attempts);
             }
             Err(e) => {
                 let message = format!(
@@ -194,7 +177,7 @@ impl Client {
                 return Err(e.with_message(message).with_attempts(attempts));
             }
         };
-        deleted_report(self.delete_user(user_id).await, attempts + disabled)
+        StepReport::done_unless_gone(self.delete_user(user_id).await, attempts + disabled)
     }
 
     async fn verify_step(&self, account: &Account) -> Result<StepReport, Error> {
@@ -248,29 +231,6 @@ impl Client {
     }
 }
 
-/// A delete's result as a step: deleted now, or already gone.
-fn deleted_report(
-    result: Result<idp_core::Receipt, Error>,
-    earlier: u32,
-) -> Result<StepReport, Error> {
-    match result {
-        Ok(receipt) => Ok(StepReport::new(
-            StepOutcome::Done,
-            earlier + receipt.attempts,
-            receipt.request_id,
-        )),
-        Err(err) if err.kind() == ErrorKind::NotFound => Ok(StepReport::new(
-            StepOutcome::Already,
-            earlier + err.attempts(),
-            err.request_id().map(str::to_owned),
-        )),
-        Err(err) => {
-            let attempts = earlier + err.attempts();
-            Err(err.with_attempts(attempts))
-        }
-    }
-}
-
 /// How to look the account up: by its email, else by its username.
 fn query_for(account: &Account) -> Option<UserQuery> {
     account
@@ -296,23 +256,12 @@ fn is_disabled(account: &Account) -> bool {
 /// Every RSA step acts on the account itself.
 fn check_target(account: &Account, step: &PlannedStep) -> Result<(), Error> {
     idp_core::transport::check_id("user_id", &account.user_id, crate::MAX_USER_ID_CHARS)
-        .map_err(|e| e.with_vendor(VENDOR))?;
-    if step.target == account.user_id {
-        Ok(())
-    } else {
-        Err(Error::invalid_input(format!(
-            "step {} targets {:?}, not the account {:?}: every rsa-cas step acts on the account",
-            step.step,
-            idp_core::text::truncate_for_message(&step.target),
-            account.user_id
-        ))
-        .with_vendor(VENDOR))
-    }
+        .and_then(|_| step.account_target(account))
+        .map(|_| ())
+        .map_err(|e| e.with_vendor(VENDOR))
 }
 
 fn not_a_step(step: Step) -> Error {
-    Error::invalid_input(format!(
-        "rsa-cas has no {step} step (its steps: disable, delete, verify)"
-    ))
-    .with_vendor(VENDOR)
+    step.not_offered_by(VENDOR, &[Step::Disable, Step::Delete, Step::Verify])
+        .with_vendor(VENDOR)
 }

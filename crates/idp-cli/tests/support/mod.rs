@@ -6,6 +6,7 @@
 pub mod child;
 pub mod loopback;
 pub mod onelogin;
+pub mod sims;
 
 /// The providers, in the order of `idp_sim::Sims::all`.
 pub const PROVIDERS: [&str; 5] = [

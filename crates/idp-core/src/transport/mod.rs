@@ -518,15 +518,17 @@ impl Transport {
         let pace = inner.pacer.reserve(now);
         if now + pace > deadline {
             // A budget spent until a reset past the deadline: fail clearly, not stall.
-            return Err(Failed::before_sending(Error::new(
-                ErrorKind::RateLimited,
-                format!(
-                    "not sent: the request budget is spent and the next slot is {} away, past \
+            return Err(Failed::before_sending(
+                Error::new(
+                    ErrorKind::RateLimited,
+                    format!(
+                        "not sent: the request budget is spent and the next slot is {} away, past \
                      the call's deadline",
-                    humanize(pace)
-                ),
-            )
-            .with_retry_after(pace)));
+                        humanize(pace)
+                    ),
+                )
+                .with_retry_after(pace),
+            ));
         }
         if pace >= Duration::from_secs(5) {
             tracing::info!(vendor = self.vendor(), operation, wait = ?pace, "paced: waiting for the request budget");

@@ -37,7 +37,7 @@ pub struct TransportOptions {
     /// An HTTP client to use instead of the default one (to share a connection pool). It
     /// **must not follow redirects** (`reqwest::redirect::Policy::none()`): custom
     /// auth headers such as `X-Auth-Key` would otherwise be sent to the redirect's host.
-    /// [`default_http_client_builder`](crate::default_http_client_builder) starts right.
+    /// [`default_http_client_builder`](crate::transport::default_http_client_builder) starts right.
     pub http_client: Option<reqwest::Client>,
     /// Where time is read and waits happen (a manual clock in tests, from the `test-util`
     /// feature).
