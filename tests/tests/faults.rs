@@ -203,7 +203,9 @@ async fn each_fault_ends_in_its_documented_outcome_with_bounded_attempts() {
     let sims = Sims::start().await.unwrap();
     let other_host = OtherHost::start().await;
     let failures: Vec<String> = futures_util::future::join_all(
-        Vendor::ALL.iter().map(|&vendor| run_scenarios(&sims, vendor, &other_host)),
+        Vendor::ALL
+            .iter()
+            .map(|&vendor| run_scenarios(&sims, vendor, &other_host)),
     )
     .await
     .into_iter()

@@ -10,9 +10,9 @@ mod common;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use common::{client, sim};
+use common::{client, sim, unpaced};
 use futures_util::StreamExt;
-use idp::{DeleteOutcome, TransportOptions, Vendor};
+use idp::{DeleteOutcome, Vendor};
 use idp_sim::Sims;
 
 const USERS: usize = 2_000;
@@ -53,7 +53,7 @@ async fn run(sims: &Sims, vendor: Vendor) -> Run {
         THROTTLE_TIMES,
     );
     // Default transport options: real clock, real jitter, 3 retries.
-    let client = client(sims, vendor, TransportOptions::default());
+    let client = client(sims, vendor, unpaced());
 
     let reports: Vec<_> = client.delete_many(ids.clone(), CONCURRENCY).collect().await;
 
@@ -95,7 +95,8 @@ async fn two_thousand_throttled_deletes_per_vendor_all_end_deleted_once() {
     sims.aa_controlroom.set_throttle_grace(GRACE);
     sims.alibaba_cloudsso.set_throttle_grace(GRACE);
     // The five vendors run at the same time: their throttle waits overlap.
-    let runs = futures_util::future::join_all(Vendor::ALL.iter().map(|&vendor| run(&sims, vendor))).await;
+    let runs =
+        futures_util::future::join_all(Vendor::ALL.iter().map(|&vendor| run(&sims, vendor))).await;
 
     for run in &runs {
         let vendor = run.vendor;

@@ -110,6 +110,7 @@ fn ci(root: &Path) -> Result<(), String> {
     )?;
     man::check(root)?;
     facade_features(root)?;
+    cli_without_simulators(root)?;
     facade_isolation(root)?;
     release::ci(root)?;
     println!("xtask ci: all checks passed in {:.0?}", started.elapsed());
@@ -141,6 +142,37 @@ fn facade_features(root: &Path) -> Result<(), String> {
         }
         cargo(root, &args, &[])?;
     }
+    Ok(())
+}
+
+/// `cargo install idp-cli --no-default-features` must build a binary with no server code: the
+/// CLI builds without its `demo` feature, and then has no `idp-sim` in its tree.
+fn cli_without_simulators(root: &Path) -> Result<(), String> {
+    cargo(
+        root,
+        &["build", "--package", "idp-cli", "--no-default-features"],
+        &[],
+    )?;
+    let cargo_bin = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let tree = Command::new(&cargo_bin)
+        .args([
+            "tree",
+            "--package",
+            "idp-cli",
+            "--no-default-features",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+        ])
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("could not run cargo tree: {e}"))?;
+    let text = String::from_utf8_lossy(&tree.stdout);
+    if !tree.status.success() || text.lines().any(|l| l.starts_with("idp-sim ")) {
+        return Err("idp-cli without default features still depends on idp-sim".to_owned());
+    }
+    println!("xtask: idp-cli builds without its simulators");
     Ok(())
 }
 

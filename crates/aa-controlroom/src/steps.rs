@@ -4,7 +4,7 @@
 use idp_core::reqwest::Method;
 use idp_core::{
     Account, AccountPlan, Error, ErrorKind, ManagedBy, Offboarder, PlannedStep, Presence, Receipt,
-    Response, Sent, Step, StepContext, StepOutcome, StepReport, UserQuery,
+    Response, Sent, Step, StepOutcome, StepReport, UserQuery,
 };
 use serde_json::Value;
 
@@ -53,7 +53,7 @@ impl Client {
 
     /// Reads the user; already disabled (or gone) ends there, otherwise the record as read,
     /// `disabled` set, goes back whole: a PUT replaces the roles wholesale.
-    async fn disable(&self, id: u64) -> Result<StepReport, Error> {
+    async fn disable_id(&self, id: u64) -> Result<StepReport, Error> {
         let sent = match self.read(id).await? {
             Read::Gone(receipt) => {
                 return Ok(StepReport::from_receipt(StepOutcome::Already, receipt));
@@ -134,14 +134,6 @@ fn parse_updated(response: &Response, id: u64) -> Result<(), Error> {
     }
 }
 
-/// The steps this vendor has.
-const STEPS: [Step; 3] = [Step::Disable, Step::Delete, Step::Verify];
-
-fn not_a_step(step: Step) -> Error {
-    step.not_offered_by("the Control Room", &STEPS)
-        .with_vendor(VENDOR)
-}
-
 /// What people must know before approving a Control Room delete.
 fn warnings(account: &Account) -> Vec<String> {
     let mut warnings = vec![
@@ -188,48 +180,38 @@ impl Offboarder for Client {
         AccountPlan::offboarding(account, &[Step::Disable], prerequisites, warnings(account))
     }
 
-    /// `disable`: already disabled, or gone, ends `already`. `delete`: the Control Room's own
-    /// not-found ends `already`. `verify`: gone is `done`; still there is a `Conflict` error.
-    async fn run_step(
-        &self,
-        _account: &Account,
-        step: &PlannedStep,
-        _context: &StepContext<'_>,
-    ) -> Result<StepReport, Error> {
-        let id = user_id_of(&step.target)?;
-        match step.step {
-            Step::Disable => self.disable(id).await,
-            Step::Delete => self.delete_step(id).await,
-            Step::Verify => self.verify_step(id).await,
-            other => Err(not_a_step(other)),
-        }
-    }
-
-    /// `disable`: the record's `disabled` (gone counts as done; no `disabled` field: `None`).
-    /// `delete` and `verify`: whether the user is gone.
-    async fn step_done(
-        &self,
-        _account: &Account,
-        step: &PlannedStep,
-    ) -> Result<Option<bool>, Error> {
-        let id = user_id_of(&step.target)?;
-        if !STEPS.contains(&step.step) {
-            return Err(not_a_step(step.step));
-        }
-        Ok(match (step.step, self.read(id).await?) {
-            (_, Read::Gone(_)) => Some(true),
-            (Step::Disable, Read::Present(sent)) => {
-                sent.value.get("disabled").and_then(Value::as_bool)
-            }
-            (_, Read::Present(_)) => Some(false),
-        })
-    }
-
     async fn verify(&self, account: &Account) -> Result<Presence, Error> {
         let id = user_id_of(&account.user_id)?;
         Ok(match self.read(id).await? {
             Read::Gone(_) => Presence::Gone,
             Read::Present(_) => Presence::Present,
+        })
+    }
+
+    fn steps(&self) -> &'static [Step] {
+        &[Step::Disable, Step::Delete, Step::Verify]
+    }
+
+    /// Already disabled, or gone, ends `already`.
+    async fn disable(&self, account: &Account) -> Result<StepReport, Error> {
+        self.disable_id(user_id_of(&account.user_id)?).await
+    }
+
+    /// The Control Room's own not-found ends `already`.
+    async fn delete_account(&self, account: &Account) -> Result<StepReport, Error> {
+        self.delete_step(user_id_of(&account.user_id)?).await
+    }
+
+    /// Gone is `done`; still there is a `Conflict` error.
+    async fn confirm_deleted(&self, account: &Account) -> Result<StepReport, Error> {
+        self.verify_step(user_id_of(&account.user_id)?).await
+    }
+
+    /// The record's `disabled` (gone counts as disabled; no `disabled` field: `None`).
+    async fn is_disabled(&self, account: &Account) -> Result<Option<bool>, Error> {
+        Ok(match self.read(user_id_of(&account.user_id)?).await? {
+            Read::Gone(_) => Some(true),
+            Read::Present(sent) => sent.value.get("disabled").and_then(Value::as_bool),
         })
     }
 }

@@ -341,7 +341,6 @@ fn is_region(region: &str) -> bool {
         && !region.ends_with('-')
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -67,6 +67,20 @@ impl Tally {
         let attempts = self.attempts + err.attempts();
         err.with_attempts(attempts).with_vendor(VENDOR)
     }
+
+    /// The report of a step that came to `result` (its outcome and, for a task, the task
+    /// id), with every request of the step counted.
+    fn report(
+        self,
+        result: Result<(StepOutcome, Option<String>), Error>,
+    ) -> Result<StepReport, Error> {
+        let (outcome, task_id) = result.map_err(|e| self.fail(e))?;
+        let report = StepReport::new(outcome, self.attempts, self.request_id);
+        Ok(match task_id {
+            Some(task_id) => report.with_task_id(task_id),
+            None => report,
+        })
+    }
 }
 
 /// CloudSSO's steps, in the order an offboarding runs them.
@@ -79,20 +93,15 @@ const STEPS: [Step; 6] = [
     Step::Verify,
 ];
 
+/// The error for a step that is not a prerequisite, handed to a prerequisite's hook.
 fn unsupported(step: Step) -> Error {
-    step.not_offered_by("CloudSSO", &STEPS).with_vendor(VENDOR)
+    step.not_offered_by(VENDOR, &STEPS).with_vendor(VENDOR)
 }
 
-/// The user id of `account`, checked; for a step on the account itself, its target must be
-/// that id.
-fn account_id<'a>(account: &'a Account, step: Option<&PlannedStep>) -> Result<&'a str, Error> {
+/// The user id of `account`, checked.
+fn account_id(account: &Account) -> Result<&str, Error> {
     check_user_id(&account.user_id).map_err(|e| e.with_vendor(VENDOR))?;
-    match step {
-        Some(step) if matches!(step.step, Step::Disable | Step::Delete | Step::Verify) => step
-            .account_target(account)
-            .map_err(|e| e.with_vendor(VENDOR)),
-        _ => Ok(&account.user_id),
-    }
+    Ok(&account.user_id)
 }
 
 /// A list item that cannot be a step target (an id with `/` or whitespace, say).
@@ -175,7 +184,7 @@ impl Client {
 
     /// `disable`: `UpdateUserStatus` with `NewStatus=Disabled`, unless `GetUser` shows it
     /// disabled (or gone) already.
-    async fn disable(&self, user_id: &str, tally: &mut Tally) -> Result<StepOutcome, Error> {
+    async fn disable_user(&self, user_id: &str, tally: &mut Tally) -> Result<StepOutcome, Error> {
         let (user, receipt) = unless_gone(self.get_user(user_id).await)?;
         tally.add(receipt);
         if user.is_none_or(|user| user.is_disabled()) {
@@ -374,35 +383,6 @@ impl Client {
             .with_operation(GET_USER.operation)),
         }
     }
-
-    /// Whether `step` shows in CloudSSO's state (see [`Offboarder::step_done`]).
-    async fn state_shows(&self, user_id: &str, step: &PlannedStep) -> Result<bool, Error> {
-        Ok(match step.step {
-            Step::Disable => unless_gone(self.get_user(user_id).await)?
-                .0
-                .is_none_or(|user| user.is_disabled()),
-            Step::RemoveMfaDevice => {
-                check_object_id("MFA device id", &step.target)?;
-                unless_gone(self.mfa_devices(user_id).await)?
-                    .0
-                    .is_none_or(|devices| !devices.iter().any(|d| d.device_id == step.target))
-            }
-            Step::RemoveFromGroup => {
-                check_object_id("group id", &step.target)?;
-                unless_gone(self.joined_groups(user_id).await)?
-                    .0
-                    .is_none_or(|groups| !groups.iter().any(|g| g.group_id == step.target))
-            }
-            Step::RemoveAccessAssignment => {
-                let target: AssignmentTarget = step.target.parse()?;
-                unless_gone(self.assignments(user_id, Some(&target)).await)?
-                    .0
-                    .is_none_or(|listed| listed.is_empty())
-            }
-            Step::Delete | Step::Verify => unless_gone(self.get_user(user_id).await)?.0.is_none(),
-            other => return Err(unsupported(other)),
-        })
-    }
 }
 
 /// CloudSSO's offboarding. Step targets: the user id for `disable`, `delete` and `verify`;
@@ -419,7 +399,7 @@ impl Offboarder for Client {
     /// SCIM-synchronised user while the directory's SCIM synchronisation is enabled
     /// (`GetSCIMSynchronizationStatus`): it is only contained.
     async fn prerequisites(&self, account: &Account) -> Result<Vec<PlannedStep>, Error> {
-        let user_id = account_id(account, None)?;
+        let user_id = account_id(account)?;
         let run = async {
             if account.managed_by == ManagedBy::Scim && self.scim_enabled().await? {
                 return Ok(Vec::new());
@@ -464,16 +444,36 @@ impl Offboarder for Client {
         AccountPlan::offboarding(account, &[Step::Disable], clear, warnings)
     }
 
-    async fn run_step(
+    async fn verify(&self, account: &Account) -> Result<Presence, Error> {
+        let user_id = account_id(account)?;
+        let (user, _) = unless_gone(self.get_user(user_id).await)?;
+        Ok(match user {
+            None => Presence::Gone,
+            Some(_) => Presence::Present,
+        })
+    }
+
+    fn steps(&self) -> &'static [Step] {
+        &STEPS
+    }
+
+    async fn disable(&self, account: &Account) -> Result<StepReport, Error> {
+        let user_id = account_id(account)?;
+        let mut tally = Tally::default();
+        let disabled = self.disable_user(user_id, &mut tally).await;
+        tally.report(disabled.map(|o| (o, None)))
+    }
+
+    /// `remove_access_assignment` reports the id of its `DeleteAccessAssignment` task.
+    async fn remove_prerequisite(
         &self,
         account: &Account,
         step: &PlannedStep,
         context: &StepContext<'_>,
     ) -> Result<StepReport, Error> {
-        let user_id = account_id(account, Some(step))?;
+        let user_id = account_id(account)?;
         let mut tally = Tally::default();
         let result = match step.step {
-            Step::Disable => self.disable(user_id, &mut tally).await.map(|o| (o, None)),
             Step::RemoveMfaDevice => self
                 .remove_mfa_device(user_id, &step.target, &mut tally)
                 .await
@@ -486,44 +486,60 @@ impl Offboarder for Client {
                 self.remove_access_assignment(user_id, &step.target, context, &mut tally)
                     .await
             }
-            Step::Delete => self
-                .delete_step(user_id, &mut tally)
-                .await
-                .map(|o| (o, None)),
-            Step::Verify => self
-                .verify_step(user_id, &mut tally)
-                .await
-                .map(|o| (o, None)),
             other => return Err(unsupported(other)),
         };
-        let (outcome, task_id) = result.map_err(|e| tally.fail(e))?;
-        let report = StepReport::new(outcome, tally.attempts, tally.request_id);
-        Ok(match task_id {
-            Some(task_id) => report.with_task_id(task_id),
-            None => report,
-        })
+        tally.report(result)
     }
 
-    /// Reads the state: the user disabled (or gone); the device, group or assignment no
-    /// longer listed; the user gone for `delete` and `verify`.
-    async fn step_done(
+    async fn delete_account(&self, account: &Account) -> Result<StepReport, Error> {
+        let user_id = account_id(account)?;
+        let mut tally = Tally::default();
+        let deleted = self.delete_step(user_id, &mut tally).await;
+        tally.report(deleted.map(|o| (o, None)))
+    }
+
+    async fn confirm_deleted(&self, account: &Account) -> Result<StepReport, Error> {
+        let user_id = account_id(account)?;
+        let mut tally = Tally::default();
+        let verified = self.verify_step(user_id, &mut tally).await;
+        tally.report(verified.map(|o| (o, None)))
+    }
+
+    /// `GetUser`: disabled, or gone.
+    async fn is_disabled(&self, account: &Account) -> Result<Option<bool>, Error> {
+        let (user, _) = unless_gone(self.get_user(account_id(account)?).await)?;
+        Ok(Some(user.is_none_or(|user| user.is_disabled())))
+    }
+
+    /// Reads only the list the target was on, as the step does (not every prerequisite
+    /// again): the device, group or assignment no longer listed, or the user gone.
+    async fn is_removed(
         &self,
         account: &Account,
         step: &PlannedStep,
     ) -> Result<Option<bool>, Error> {
-        let user_id = account_id(account, Some(step))?;
-        self.state_shows(user_id, step)
-            .await
-            .map(Some)
-            .map_err(|e| e.with_vendor(VENDOR))
-    }
-
-    async fn verify(&self, account: &Account) -> Result<Presence, Error> {
-        let user_id = account_id(account, None)?;
-        let (user, _) = unless_gone(self.get_user(user_id).await)?;
-        Ok(match user {
-            None => Presence::Gone,
-            Some(_) => Presence::Present,
-        })
+        let user_id = account_id(account)?;
+        let removed = match step.step {
+            Step::RemoveMfaDevice => {
+                check_object_id("MFA device id", &step.target)?;
+                unless_gone(self.mfa_devices(user_id).await)?
+                    .0
+                    .is_none_or(|devices| !devices.iter().any(|d| d.device_id == step.target))
+            }
+            Step::RemoveFromGroup => {
+                check_object_id("group id", &step.target)?;
+                unless_gone(self.joined_groups(user_id).await)?
+                    .0
+                    .is_none_or(|groups| !groups.iter().any(|g| g.group_id == step.target))
+            }
+            Step::RemoveAccessAssignment => {
+                let target: AssignmentTarget = step.target.parse()?;
+                unless_gone(self.assignments(user_id, Some(&target)).await)?
+                    .0
+                    .is_none_or(|listed| listed.is_empty())
+            }
+            other => return Err(unsupported(other)),
+        };
+        Ok(Some(removed))
     }
 }

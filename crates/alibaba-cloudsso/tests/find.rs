@@ -174,7 +174,11 @@ async fn partial_server_matches_are_dropped() {
     filter_answers(
         &server,
         "jane@example.com",
-        vec![user("u-1", "jane@example.com.evil", "jane@example.com.evil")],
+        vec![user(
+            "u-1",
+            "jane@example.com.evil",
+            "jane@example.com.evil",
+        )],
     )
     .await;
     directory(

@@ -272,7 +272,6 @@ fn holds_secret(value: &str, secrets: &[&Secret]) -> bool {
     })
 }
 
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]

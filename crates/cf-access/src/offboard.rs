@@ -1,8 +1,8 @@
 //! Offboarding one Access user: revoke its sessions, delete it, verify that it is gone.
 
 use idp_core::{
-    Account, AccountPlan, Error, ErrorKind, Offboarder, PlannedStep, Presence, Step, StepContext,
-    StepOutcome, StepReport, UserQuery,
+    Account, AccountPlan, Error, ErrorKind, Offboarder, PlannedStep, Presence, Step, StepOutcome,
+    StepReport, UserQuery,
 };
 
 use crate::VENDOR;
@@ -52,88 +52,45 @@ impl Offboarder for Client {
         AccountPlan::offboarding(account, containment, prerequisites, warnings)
     }
 
-    /// - `revoke_sessions`: `POST …/access/organizations/revoke_user` with the account's
-    ///   email; always `done` (Cloudflare's state cannot be read back; revoking again is
-    ///   harmless).
-    /// - `delete`: `done`, or `already` when Cloudflare says the user does not exist.
-    /// - `verify`: `done` when Cloudflare says the user does not exist; a
-    ///   [`ErrorKind::Conflict`] error while it is still there.
-    async fn run_step(
-        &self,
-        account: &Account,
-        step: &PlannedStep,
-        _: &StepContext<'_>,
-    ) -> StepResult {
-        let user_id = step_target(self, account, step)?;
-        let report = match step.step {
-            Step::RevokeSessions => {
-                let email = account.email.as_deref().ok_or_else(|| {
-                    Error::invalid_input(
-                        "the account has no email: Cloudflare revokes sessions by email",
-                    )
-                    .with_vendor(VENDOR)
-                })?;
-                StepReport::from_receipt(StepOutcome::Done, self.revoke_sessions(email).await?)
-            }
-            Step::Delete => StepReport::done_unless_gone(self.delete_user(user_id).await, 0)?,
-            Step::Verify => match self.presence(user_id).await? {
-                (Presence::Gone, receipt) => StepReport::from_receipt(StepOutcome::Done, receipt),
-                (Presence::Present, receipt) => {
-                    return Err(Error::new(
-                        ErrorKind::Conflict,
-                        "the Access user is still there: Cloudflare answered its record",
-                    )
-                    .with_attempts(receipt.attempts)
-                    .with_request_id(receipt.request_id)
-                    .with_vendor(VENDOR)
-                    .with_operation("verify"));
-                }
-            },
-            other => return Err(unsupported(other)),
-        };
-        Ok(report)
-    }
-
-    /// `delete` and `verify`: whether Cloudflare says the user does not exist (`GET` the
-    /// user); `revoke_sessions`: `None` (its state cannot be read back).
-    async fn step_done(
-        &self,
-        account: &Account,
-        step: &PlannedStep,
-    ) -> Result<Option<bool>, Error> {
-        let user_id = step_target(self, account, step)?;
-        match step.step {
-            Step::RevokeSessions => Ok(None),
-            Step::Delete | Step::Verify => {
-                let (presence, _) = self.presence(user_id).await?;
-                Ok(Some(presence == Presence::Gone))
-            }
-            other => Err(unsupported(other)),
-        }
-    }
-
     /// `GET …/access/users/{id}`: [`Presence::Gone`] only on Cloudflare's own "user not
     /// found"; anything but that and a user record is an error (not verified).
     async fn verify(&self, account: &Account) -> Result<Presence, Error> {
         self.user_presence(&account.user_id).await
     }
-}
 
-/// The account's user id, checked, after making sure the step is about this account (every
-/// Cloudflare step acts on the account itself).
-fn step_target<'a>(
-    client: &Client,
-    account: &'a Account,
-    step: &PlannedStep,
-) -> Result<&'a str, Error> {
-    let user_id = step
-        .account_target(account)
-        .map_err(|e| e.with_vendor(VENDOR))?;
-    client.validate_user_id(user_id)?;
-    Ok(user_id)
-}
+    fn steps(&self) -> &'static [Step] {
+        &[Step::RevokeSessions, Step::Delete, Step::Verify]
+    }
 
-fn unsupported(step: Step) -> Error {
-    step.not_offered_by(VENDOR, &[Step::RevokeSessions, Step::Delete, Step::Verify])
-        .with_vendor(VENDOR)
+    /// `POST …/access/organizations/revoke_user` with the account's email; always `done`
+    /// (Cloudflare's state cannot be read back; revoking again is harmless).
+    async fn revoke_sessions(&self, account: &Account) -> StepResult {
+        let email = account.email.as_deref().ok_or_else(|| {
+            Error::invalid_input("the account has no email: Cloudflare revokes sessions by email")
+                .with_vendor(VENDOR)
+        })?;
+        let receipt = Client::revoke_sessions(self, email).await?;
+        Ok(StepReport::from_receipt(StepOutcome::Done, receipt))
+    }
+
+    /// `done`, or `already` when Cloudflare says the user does not exist.
+    async fn delete_account(&self, account: &Account) -> StepResult {
+        StepReport::done_unless_gone(self.delete_user(&account.user_id).await, 0)
+    }
+
+    /// `done` when Cloudflare says the user does not exist; a [`ErrorKind::Conflict`] error
+    /// while it is still there.
+    async fn confirm_deleted(&self, account: &Account) -> StepResult {
+        match self.presence(&account.user_id).await? {
+            (Presence::Gone, receipt) => Ok(StepReport::from_receipt(StepOutcome::Done, receipt)),
+            (Presence::Present, receipt) => Err(Error::new(
+                ErrorKind::Conflict,
+                "the Access user is still there: Cloudflare answered its record",
+            )
+            .with_attempts(receipt.attempts)
+            .with_request_id(receipt.request_id)
+            .with_vendor(VENDOR)
+            .with_operation("verify")),
+        }
+    }
 }

@@ -41,15 +41,18 @@ fn signing(c: &mut Criterion) {
     let mut group = c.benchmark_group("sign");
     let timestamp = sign::timestamp(SystemTime::now());
     let params = alibaba_params(&timestamp, "u-00q8wbq42wiltcrk0001");
-    group.bench_function("alibaba-cloudsso DeleteUser V2 (HMAC-SHA1), all parameters", |b| {
-        b.iter(|| {
-            sign::sign_v2(
-                "POST",
-                black_box(&params),
-                fixtures::ALIBABA_ACCESS_KEY_SECRET,
-            )
-        })
-    });
+    group.bench_function(
+        "alibaba-cloudsso DeleteUser V2 (HMAC-SHA1), all parameters",
+        |b| {
+            b.iter(|| {
+                sign::sign_v2(
+                    "POST",
+                    black_box(&params),
+                    fixtures::ALIBABA_ACCESS_KEY_SECRET,
+                )
+            })
+        },
+    );
     // V3 as the client sends DeleteUser: parameters in the query, an empty body, the x-acs-*
     // headers and an STS token.
     let query = [
@@ -69,19 +72,22 @@ fn signing(c: &mut Criterion) {
         ("x-acs-accesskey-id", fixtures::ALIBABA_ACCESS_KEY_ID),
         ("x-acs-security-token", fixtures::ALIBABA_SECURITY_TOKEN),
     ];
-    group.bench_function("alibaba-cloudsso DeleteUser V3 (ACS3-HMAC-SHA256), STS", |b| {
-        b.iter(|| {
-            sign::authorization_v3(
-                "POST",
-                "/",
-                black_box(&query),
-                black_box(&headers),
-                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-                fixtures::ALIBABA_ACCESS_KEY_ID,
-                fixtures::ALIBABA_ACCESS_KEY_SECRET,
-            )
-        })
-    });
+    group.bench_function(
+        "alibaba-cloudsso DeleteUser V3 (ACS3-HMAC-SHA256), STS",
+        |b| {
+            b.iter(|| {
+                sign::authorization_v3(
+                    "POST",
+                    "/",
+                    black_box(&query),
+                    black_box(&headers),
+                    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+                    fixtures::ALIBABA_ACCESS_KEY_ID,
+                    fixtures::ALIBABA_ACCESS_KEY_SECRET,
+                )
+            })
+        },
+    );
 
     let pem = idp_bench::keys::generate_rsa_pem().expect("RSA key generation");
     let key = jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes()).expect("RSA key");

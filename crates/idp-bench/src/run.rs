@@ -222,7 +222,7 @@ async fn facade(
     };
     // Unpaced: the benchmark server is not a vendor with a budget; pacing would measure
     // the vendor's documented rate, not the client.
-    let options = TransportOptions::default().with_rate(idp::RateSetting::Unlimited);
+    let options = TransportOptions::default().with_rate(idp::RateSetting::Off);
     let client = idp::Client::from_lookup(setup.vendor, lookup, options)
         .map_err(|e| format!("client: {e}"))?;
     let mut tally = Tally::default();

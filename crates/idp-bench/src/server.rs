@@ -21,8 +21,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
 use crate::fixtures::{
-    AA_LOGIN_BODY, ALIBABA_SUCCESS, CF_SUCCESS, ONELOGIN_SUCCESS, ONELOGIN_TOKEN_BODY,
-    RSA_SUCCESS,
+    AA_LOGIN_BODY, ALIBABA_SUCCESS, CF_SUCCESS, ONELOGIN_SUCCESS, ONELOGIN_TOKEN_BODY, RSA_SUCCESS,
 };
 
 /// Requests served so far.

@@ -140,12 +140,13 @@ pub async fn run() -> Result<RunEnd, UsageError> {
     }
     out.line(if all_as_described {
         "Every id ended as deleted, absent or a clear failure; the throttled delete waited and \
-         succeeded, and the others waited behind it (\"waiting\" in their lines)."
+         succeeded, and the others waited behind it (\"waiting\" in their lines).\n"
     } else {
-        "Some vendor did not behave as described (see << above)."
+        "Some vendor did not behave as described (see << above).\n"
     });
+    let offboarded = crate::demo_offboard::run(&sims, &mut out).await?;
     if !out.flush() {
         return Ok(RunEnd::OutputIncomplete);
     }
-    Ok(RunEnd::from_success(all_as_described))
+    Ok(RunEnd::from_success(all_as_described && offboarded))
 }

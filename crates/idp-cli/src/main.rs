@@ -5,6 +5,8 @@ mod delete;
 mod delete_journal;
 #[cfg(feature = "demo")]
 mod demo;
+#[cfg(feature = "demo")]
+mod demo_offboard;
 mod exit;
 mod find;
 mod help;

@@ -284,7 +284,8 @@ fn confirm(args: &ApplyArgs, plan: &Plan, accounts: usize) -> Result<(), UsageEr
     }
 }
 
-fn text_line(line: &Line) -> String {
+/// One apply line as text (also the demo's).
+pub fn text_line(line: &Line) -> String {
     let who = line.email.as_deref().unwrap_or("");
     let user = line.user_id.as_deref().unwrap_or("-");
     let error = line

@@ -15,7 +15,9 @@ pub async fn run(users: usize) -> Result<RunEnd, UsageError> {
     let sims = Sims::start()
         .await
         .map_err(|e| UsageError(format!("cannot start the simulators: {e}")))?;
-    let people: Vec<String> = (1..=users).map(|n| format!("user{n}@example.com")).collect();
+    let people: Vec<String> = (1..=users)
+        .map(|n| format!("user{n}@example.com"))
+        .collect();
     let mut script = String::from(
         "# idp sim: five vendor simulators on loopback (test credentials only).\n\
          # Stop them with Ctrl-C or SIGTERM (pkill -TERM -f 'idp sim').\n",
@@ -52,7 +54,10 @@ fn section(sim: &dyn Simulator, people: &[String]) -> String {
     }
     text.push_str(&format!("# user ids: {}\n", ids.join(" ")));
     if let Some(id) = ids.first() {
-        text.push_str(&format!("# try: idp delete {} {id} --dry-run\n", sim.vendor()));
+        text.push_str(&format!(
+            "# try: idp delete {} {id} --dry-run\n",
+            sim.vendor()
+        ));
     }
     text
 }

@@ -118,9 +118,15 @@ fn assert_apply_line(line: &Value) {
             "{line}"
         );
     } else {
-        assert!(["done", "already", "failed", "skipped"].contains(&outcome), "{line}");
+        assert!(
+            ["done", "already", "failed", "skipped"].contains(&outcome),
+            "{line}"
+        );
     }
-    assert!(line["attempts"].is_u64() && line["elapsed_ms"].is_u64(), "{line}");
+    assert!(
+        line["attempts"].is_u64() && line["elapsed_ms"].is_u64(),
+        "{line}"
+    );
 }
 
 /// Which calls contain and which remove, per vendor, as the simulators label them.
@@ -144,7 +150,11 @@ async fn one_person_is_offboarded_everywhere_containment_first() {
     assert_eq!(planned.code, 0, "{}", planned.stderr);
     let plan: Value = serde_json::from_str(&std::fs::read_to_string(&plan_path).unwrap()).unwrap();
     assert!(plan["digest"].as_str().unwrap().starts_with("sha256:"));
-    assert!(planned.stdout.contains("plan written to"), "{}", planned.stdout);
+    assert!(
+        planned.stdout.contains("plan written to"),
+        "{}",
+        planned.stdout
+    );
     for sim in sims.all() {
         sim.clear_requests();
     }
@@ -214,7 +224,12 @@ async fn a_tampered_plan_or_no_yes_is_refused_with_nothing_sent() {
     assert!(no_yes.stderr.contains("--yes"), "{}", no_yes.stderr);
 
     for sim in sims.all() {
-        assert!(sim.requests().is_empty(), "{}: {:?}", sim.vendor(), calls(sim));
+        assert!(
+            sim.requests().is_empty(),
+            "{}: {:?}",
+            sim.vendor(),
+            calls(sim)
+        );
     }
 }
 
@@ -227,16 +242,15 @@ async fn drift_and_accounts_gone_since_the_plan_change_nothing() {
     assert_eq!(planned.code, 0, "{}", planned.stderr);
     // Control Room: the person's account was replaced by another one since the plan.
     let aa = &sims.aa_controlroom;
-    let index = PROVIDERS.iter().position(|p| *p == "aa-controlroom").unwrap();
+    let index = PROVIDERS
+        .iter()
+        .position(|p| *p == "aa-controlroom")
+        .unwrap();
     let old_aa = &ids[index];
     let replacement = aa.add_person("jane@example.com");
     // OneLogin: the account is gone since the plan.
     let index = PROVIDERS.iter().position(|p| *p == "onelogin").unwrap();
-    let mut deleted_by_hand = run(
-        strings(&["delete", "onelogin", &ids[index]]),
-        sims.env(),
-    )
-    .await;
+    let mut deleted_by_hand = run(strings(&["delete", "onelogin", &ids[index]]), sims.env()).await;
     assert_eq!(deleted_by_hand.code, 0, "{}", deleted_by_hand.stderr);
     deleted_by_hand.stdout.clear();
     for sim in sims.all() {
@@ -247,12 +261,20 @@ async fn drift_and_accounts_gone_since_the_plan_change_nothing() {
 
     assert_eq!(applied.code, 1, "{}", applied.stdout);
     let ended = finals(&applied);
-    assert!(ended.contains(&("aa-controlroom".into(), "drift".into())), "{ended:?}");
-    assert!(ended.contains(&("onelogin".into(), "absent".into())), "{ended:?}");
+    assert!(
+        ended.contains(&("aa-controlroom".into(), "drift".into())),
+        "{ended:?}"
+    );
+    assert!(
+        ended.contains(&("onelogin".into(), "absent".into())),
+        "{ended:?}"
+    );
     assert!(aa.has_user(old_aa) && aa.has_user(&replacement));
     let aa_calls = calls(aa);
     assert!(
-        !aa_calls.iter().any(|c| c == "PUT user" || c == "DELETE user"),
+        !aa_calls
+            .iter()
+            .any(|c| c == "PUT user" || c == "DELETE user"),
         "{aa_calls:?}"
     );
     for line in applied.json_lines() {
@@ -289,9 +311,15 @@ async fn protected_accounts_get_no_step() {
 
     assert_eq!(applied.code, 0, "{}", applied.stdout);
     for (provider, id) in PROVIDERS.iter().zip(&boss) {
-        assert!(sim(&sims, provider).has_user(id), "{provider}: protected root removed");
+        assert!(
+            sim(&sims, provider).has_user(id),
+            "{provider}: protected root removed"
+        );
     }
-    assert!(sims.cf_access.has_user(&jane[cf]), "protected cf-access account removed");
+    assert!(
+        sims.cf_access.has_user(&jane[cf]),
+        "protected cf-access account removed"
+    );
     let protected = finals(&applied)
         .into_iter()
         .filter(|(_, o)| o == "protected")
@@ -309,7 +337,11 @@ async fn contain_only_stops_after_containment_and_a_later_apply_finishes() {
 
     let contained = apply(&sims, &plan_path, &["--contain-only"]).await;
     assert_eq!(contained.code, 0, "{}", contained.stdout);
-    assert!(finals(&contained).iter().all(|(_, o)| o == "contained"), "{:?}", finals(&contained));
+    assert!(
+        finals(&contained).iter().all(|(_, o)| o == "contained"),
+        "{:?}",
+        finals(&contained)
+    );
     for (provider, id) in PROVIDERS.iter().zip(&ids) {
         let sim = sim(&sims, provider);
         assert!(sim.has_user(id), "{provider}: deleted under --contain-only");
@@ -339,7 +371,11 @@ async fn ambiguous_and_absent_people_and_their_exit_statuses() {
     let dir = folder();
 
     let (absent, absent_plan) = plan(&sims, dir.path(), &["--email", "nobody@example.com"]).await;
-    assert_eq!(absent.code, 0, "absent everywhere is resolved: {}", absent.stderr);
+    assert_eq!(
+        absent.code, 0,
+        "absent everywhere is resolved: {}",
+        absent.stderr
+    );
     let applied = apply(&sims, &absent_plan, &[]).await;
     assert_eq!(applied.code, 0, "{}", applied.stdout);
     assert!(finals(&applied).iter().all(|(_, o)| o == "absent"));
@@ -351,13 +387,24 @@ async fn ambiguous_and_absent_people_and_their_exit_statuses() {
     )
     .await;
     assert_eq!(ambiguous.code, 1, "{}", ambiguous.stdout);
-    assert!(ambiguous.stdout.contains("ambiguous"), "{}", ambiguous.stdout);
+    assert!(
+        ambiguous.stdout.contains("ambiguous"),
+        "{}",
+        ambiguous.stdout
+    );
     let applied = apply(&sims, &ambiguous_plan, &[]).await;
     assert_eq!(applied.code, 1, "{}", applied.stdout);
-    assert_eq!(finals(&applied), vec![("cf-access".into(), "failed".into())]);
+    assert_eq!(
+        finals(&applied),
+        vec![("cf-access".into(), "failed".into())]
+    );
     assert!(sims.cf_access.user_count() >= 2);
 
-    let usage = run(strings(&["offboard", "plan", "--email", "not an email"]), sims.env()).await;
+    let usage = run(
+        strings(&["offboard", "plan", "--email", "not an email"]),
+        sims.env(),
+    )
+    .await;
     assert_eq!(usage.code, 2, "{}", usage.stderr);
 }
 
@@ -379,7 +426,9 @@ async fn journal_verify_catches_an_edited_a_deleted_and_a_reordered_line() {
 
     let edited = {
         let mut l = lines.clone();
-        l[3] = l[3].replacen("\"done\"", "\"failed\"", 1).replacen("\"intent\"", "\"outcome\"", 1);
+        l[3] = l[3]
+            .replacen("\"done\"", "\"failed\"", 1)
+            .replacen("\"intent\"", "\"outcome\"", 1);
         l[3].push(' ');
         l
     };
@@ -408,7 +457,11 @@ async fn journal_verify_catches_an_edited_a_deleted_and_a_reordered_line() {
         )
         .await;
         assert_eq!(checked.code, 1, "{what}: {}", checked.stdout);
-        assert!(!checked.stdout.contains("intact"), "{what}: {}", checked.stdout);
+        assert!(
+            !checked.stdout.contains("intact"),
+            "{what}: {}",
+            checked.stdout
+        );
     }
 }
 

@@ -54,7 +54,14 @@ fn journaled_steps(journal: &Path) -> HashSet<(String, String)> {
 
 fn apply_command(sims: &Sims, plan: &Path) -> std::process::Command {
     let plan = plan.to_string_lossy().into_owned();
-    let args = ["offboard", "apply", plan.as_str(), "--yes", "--output", "json"];
+    let args = [
+        "offboard",
+        "apply",
+        plan.as_str(),
+        "--yes",
+        "--output",
+        "json",
+    ];
     command(&args, &sims.env())
 }
 
@@ -129,7 +136,10 @@ async fn kill_and_resume(lines: usize, drop_on: Option<&str>) {
     );
     assert_eq!(resumed.code, 0, "{context}");
     for (provider, id) in PROVIDERS.iter().zip(&ids) {
-        assert!(!sim(&sims, provider).has_user(id), "{provider} still has {id}: {context}");
+        assert!(
+            !sim(&sims, provider).has_user(id),
+            "{provider} still has {id}: {context}"
+        );
     }
     for (provider, step) in &completed {
         let Some(call) = call_of(provider, step) else {
@@ -145,7 +155,11 @@ async fn kill_and_resume(lines: usize, drop_on: Option<&str>) {
         );
     }
     let checked = run(
-        vec!["journal".into(), "verify".into(), journal.to_string_lossy().into_owned()],
+        vec![
+            "journal".into(),
+            "verify".into(),
+            journal.to_string_lossy().into_owned(),
+        ],
         Vec::new(),
     )
     .await;

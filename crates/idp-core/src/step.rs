@@ -1,8 +1,12 @@
 //! The step vocabulary of offboarding: what is done to an account, in which order, and how
 //! each step ends. These names appear in plans and journals: they are part of the contract.
+//!
+//! [`Offboarder`] is where a vendor declares its steps: the list of them and one hook per
+//! step; the dispatch from a [`PlannedStep`] to its hook, and the checks every step needs, are
+//! written once, in its provided `run_step` and `step_done`.
 
 use std::fmt;
-use std::future::Future;
+use std::future::{self, Future};
 
 use serde::{Deserialize, Serialize};
 
@@ -343,8 +347,26 @@ impl fmt::Debug for StepContext<'_> {
     }
 }
 
-/// A client that can offboard a person: find the account, plan and run the steps, verify.
-/// Every vendor client implements it; the `idp` facade exposes it uniformly.
+/// A client that can offboard a person: find the account, plan, run and read back the steps,
+/// verify. Every vendor client implements it; the `idp` facade exposes it uniformly.
+///
+/// A vendor writes `find_users`, `prerequisites`, `plan`, `verify`, the list of its
+/// [`steps`](Offboarder::steps), and a hook for each of them; the hooks of the steps it lacks
+/// keep their default bodies, which refuse the step. [`run_step`](Offboarder::run_step) and
+/// [`step_done`](Offboarder::step_done) are provided: they refuse a step the vendor does not
+/// list, an account id it would refuse and a step on the account that targets anything else,
+/// before anything is sent, then hand the step to its hook:
+///
+/// - `disable`: [`disable`](Offboarder::disable); read back by
+///   [`is_disabled`](Offboarder::is_disabled) (default `None`: cannot tell).
+/// - `revoke_sessions`, `logout`: [`revoke_sessions`](Offboarder::revoke_sessions),
+///   [`logout`](Offboarder::logout); never read back (`None`).
+/// - a prerequisite: [`remove_prerequisite`](Offboarder::remove_prerequisite), with the
+///   [`StepContext`]; read back by [`is_removed`](Offboarder::is_removed) (default: whether
+///   `prerequisites` no longer lists it).
+/// - `delete`: [`delete_account`](Offboarder::delete_account); `verify`:
+///   [`confirm_deleted`](Offboarder::confirm_deleted); both read back by
+///   [`is_deleted`](Offboarder::is_deleted) (default: whether `verify` says gone).
 pub trait Offboarder: UserDeleter {
     /// The accounts matching `query` by the client's rule
     /// ([`UserQuery::matches_account`]): none, one, or (ambiguous) several. Server-side
@@ -365,27 +387,187 @@ pub trait Offboarder: UserDeleter {
     /// delete and verify in order (fewer when the account ends elsewhere), with warnings.
     fn plan(&self, account: &Account, prerequisites: Vec<PlannedStep>) -> AccountPlan;
 
+    /// Whether the account is still there.
+    fn verify(&self, account: &Account) -> impl Future<Output = Result<Presence, Error>> + Send;
+
+    /// The steps this vendor has, in the order an offboarding runs them. `run_step` and
+    /// `step_done` refuse any other step ([`ErrorKind::InvalidInput`], nothing sent), naming
+    /// these.
+    fn steps(&self) -> &'static [Step];
+
+    /// The [`Step::Disable`] step: the account can no longer sign in. The default refuses
+    /// the step.
+    fn disable(
+        &self,
+        _account: &Account,
+    ) -> impl Future<Output = Result<StepReport, Error>> + Send {
+        future::ready(Err(not_offered(self, Step::Disable)))
+    }
+
+    /// The [`Step::RevokeSessions`] step. The default refuses the step.
+    fn revoke_sessions(
+        &self,
+        _account: &Account,
+    ) -> impl Future<Output = Result<StepReport, Error>> + Send {
+        future::ready(Err(not_offered(self, Step::RevokeSessions)))
+    }
+
+    /// The [`Step::Logout`] step. The default refuses the step.
+    fn logout(&self, _account: &Account) -> impl Future<Output = Result<StepReport, Error>> + Send {
+        future::ready(Err(not_offered(self, Step::Logout)))
+    }
+
+    /// A prerequisite step ([`Step::is_prerequisite`]): removes `step`'s target, one of the
+    /// things [`Offboarder::prerequisites`] listed for `account`. `context` carries a task to
+    /// resume and where to report a new task's id. The default refuses the step.
+    fn remove_prerequisite(
+        &self,
+        _account: &Account,
+        step: &PlannedStep,
+        _context: &StepContext<'_>,
+    ) -> impl Future<Output = Result<StepReport, Error>> + Send {
+        future::ready(Err(not_offered(self, step.step)))
+    }
+
+    /// The [`Step::Delete`] step: deletes the account; a vendor's own not-found ends
+    /// [`StepOutcome::Already`]. The default refuses the step.
+    fn delete_account(
+        &self,
+        _account: &Account,
+    ) -> impl Future<Output = Result<StepReport, Error>> + Send {
+        future::ready(Err(not_offered(self, Step::Delete)))
+    }
+
+    /// The [`Step::Verify`] step: reads the account back. [`StepOutcome::Done`] when the
+    /// vendor says it is gone; an [`ErrorKind::Conflict`] error saying what is still there
+    /// when it is present. Either way with the requests and the request id of the read (which
+    /// [`Offboarder::verify`] does not return: that is why every vendor writes this one).
+    fn confirm_deleted(
+        &self,
+        account: &Account,
+    ) -> impl Future<Output = Result<StepReport, Error>> + Send;
+
+    /// Whether the account is disabled, read without changing anything (for
+    /// [`Step::Disable`] in `step_done`). The default: `None`, the state cannot tell.
+    fn is_disabled(
+        &self,
+        _account: &Account,
+    ) -> impl Future<Output = Result<Option<bool>, Error>> + Send {
+        future::ready(Ok(None))
+    }
+
+    /// Whether the target of the prerequisite `step` is gone (for `step_done`). The default
+    /// reads [`Offboarder::prerequisites`] again: `Some(true)` when it no longer lists `step`.
+    fn is_removed(
+        &self,
+        account: &Account,
+        step: &PlannedStep,
+    ) -> impl Future<Output = Result<Option<bool>, Error>> + Send {
+        async move {
+            let left = self.prerequisites(account).await?;
+            let listed = left
+                .iter()
+                .any(|other| other.step == step.step && other.target == step.target);
+            Ok(Some(!listed))
+        }
+    }
+
+    /// Whether the account is deleted (for [`Step::Delete`] and [`Step::Verify`] in
+    /// `step_done`). The default: whether [`Offboarder::verify`] says
+    /// [`Presence::Gone`].
+    fn is_deleted(
+        &self,
+        account: &Account,
+    ) -> impl Future<Output = Result<Option<bool>, Error>> + Send {
+        async move { Ok(Some(self.verify(account).await? == Presence::Gone)) }
+    }
+
     /// Runs one step. Idempotent: a step that already happened ends
     /// [`StepOutcome::Already`] where the vendor's state can be read back, and never fails
     /// because it happened before.
+    ///
+    /// Provided: a step not in [`Offboarder::steps`], an account id the vendor would refuse
+    /// ([`UserDeleter::validate_user_id`]) and a step on the account that targets anything
+    /// else ([`PlannedStep::account_target`]) are [`ErrorKind::InvalidInput`] errors, nothing
+    /// sent; then the step goes to its hook. Errors carry the vendor's name.
     fn run_step(
         &self,
         account: &Account,
         step: &PlannedStep,
         context: &StepContext<'_>,
-    ) -> impl Future<Output = Result<StepReport, Error>> + Send;
+    ) -> impl Future<Output = Result<StepReport, Error>> + Send {
+        async move {
+            let report = async {
+                check_step(self, account, step)?;
+                match step.step {
+                    Step::Disable => self.disable(account).await,
+                    Step::RevokeSessions => self.revoke_sessions(account).await,
+                    Step::Logout => self.logout(account).await,
+                    Step::RemoveMfaDevice
+                    | Step::RemoveFromGroup
+                    | Step::RemoveAccessAssignment => {
+                        self.remove_prerequisite(account, step, context).await
+                    }
+                    Step::Delete => self.delete_account(account).await,
+                    Step::Verify => self.confirm_deleted(account).await,
+                }
+            };
+            report.await.map_err(|e| e.with_vendor(self.vendor()))
+        }
+    }
 
     /// Reads whether `step` has already taken effect, without changing anything: `Some(true)`
     /// done, `Some(false)` not yet, `None` when the vendor's state cannot tell (revoking
     /// sessions, logging out). A resumed run asks this before sending a step again.
+    ///
+    /// Provided: the checks of [`Offboarder::run_step`], then [`Offboarder::is_disabled`],
+    /// `None` for [`Step::RevokeSessions`] and [`Step::Logout`], [`Offboarder::is_removed`]
+    /// for a prerequisite, [`Offboarder::is_deleted`] for [`Step::Delete`] and
+    /// [`Step::Verify`].
     fn step_done(
         &self,
         account: &Account,
         step: &PlannedStep,
-    ) -> impl Future<Output = Result<Option<bool>, Error>> + Send;
+    ) -> impl Future<Output = Result<Option<bool>, Error>> + Send {
+        async move {
+            let done = async {
+                check_step(self, account, step)?;
+                match step.step {
+                    Step::Disable => self.is_disabled(account).await,
+                    Step::RevokeSessions | Step::Logout => Ok(None),
+                    Step::RemoveMfaDevice
+                    | Step::RemoveFromGroup
+                    | Step::RemoveAccessAssignment => self.is_removed(account, step).await,
+                    Step::Delete | Step::Verify => self.is_deleted(account).await,
+                }
+            };
+            done.await.map_err(|e| e.with_vendor(self.vendor()))
+        }
+    }
+}
 
-    /// Whether the account is still there.
-    fn verify(&self, account: &Account) -> impl Future<Output = Result<Presence, Error>> + Send;
+/// The error for a step `client` does not have, naming the ones it has.
+fn not_offered<C: Offboarder + ?Sized>(client: &C, step: Step) -> Error {
+    step.not_offered_by(client.vendor(), client.steps())
+        .with_vendor(client.vendor())
+}
+
+/// What every step is checked for before anything is sent: one of the client's steps, on an
+/// account id the client accepts, and (unless it removes a prerequisite) targeting the
+/// account itself.
+fn check_step<C: Offboarder + ?Sized>(
+    client: &C,
+    account: &Account,
+    step: &PlannedStep,
+) -> Result<(), Error> {
+    if !client.steps().contains(&step.step) {
+        return Err(not_offered(client, step.step));
+    }
+    client.validate_user_id(&account.user_id)?;
+    if !step.step.is_prerequisite() {
+        step.account_target(account)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

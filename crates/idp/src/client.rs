@@ -1,17 +1,9 @@
 //! What a [`Client`] does, whichever vendor it holds: each method hands the call to the
 //! vendor client.
 
-use futures_util::Stream;
-use idp_core::{
-    Account, AccountPlan, DeleteReport, Error, Offboarder, Overrides, PlannedStep, Presence,
-    Receipt, StepContext, StepReport, TransportOptions, UserDeleter, UserQuery,
-};
-
-use crate::vendors::{Client, Vendor, dispatch};
-
 // With no vendor feature the client has no values: the dispatching matches have no arms and
 // their arguments go unused.
-#[cfg_attr(
+#![cfg_attr(
     not(any(
         feature = "rsa-cas",
         feature = "cf-access",
@@ -21,6 +13,15 @@ use crate::vendors::{Client, Vendor, dispatch};
     )),
     allow(unused_variables, clippy::unused_async)
 )]
+
+use futures_util::Stream;
+use idp_core::{
+    Account, AccountPlan, DeleteReport, Error, Offboarder, Overrides, PlannedStep, Presence,
+    Receipt, Step, StepContext, StepReport, TransportOptions, UserDeleter, UserQuery,
+};
+
+use crate::vendors::{Client, Vendor, dispatch};
+
 impl Client {
     /// A client for `vendor` configured from the process environment (each vendor crate's
     /// `VARIABLES` lists what it reads), with default transport options.
@@ -150,6 +151,9 @@ impl UserDeleter for Client {
     }
 }
 
+// Every method, `run_step` and `step_done` included, hands the call to the vendor client, so
+// the vendor's own checks and overrides apply. The hooks are called by their full path: a
+// vendor client's inherent method of the same name (RSA's `disable(user_id)`) would win.
 impl Offboarder for Client {
     async fn find_users(&self, query: &UserQuery) -> Result<Vec<Account>, Error> {
         Client::find_users(self, query).await
@@ -161,6 +165,61 @@ impl Offboarder for Client {
 
     fn plan(&self, account: &Account, prerequisites: Vec<PlannedStep>) -> AccountPlan {
         Client::plan(self, account, prerequisites)
+    }
+
+    async fn verify(&self, account: &Account) -> Result<Presence, Error> {
+        Client::verify(self, account).await
+    }
+
+    fn steps(&self) -> &'static [Step] {
+        dispatch!(self, client => Offboarder::steps(client))
+    }
+
+    async fn disable(&self, account: &Account) -> Result<StepReport, Error> {
+        dispatch!(self, client => Offboarder::disable(client, account).await)
+    }
+
+    async fn revoke_sessions(&self, account: &Account) -> Result<StepReport, Error> {
+        dispatch!(self, client => Offboarder::revoke_sessions(client, account).await)
+    }
+
+    async fn logout(&self, account: &Account) -> Result<StepReport, Error> {
+        dispatch!(self, client => Offboarder::logout(client, account).await)
+    }
+
+    async fn remove_prerequisite(
+        &self,
+        account: &Account,
+        step: &PlannedStep,
+        context: &StepContext<'_>,
+    ) -> Result<StepReport, Error> {
+        dispatch!(self, client => {
+            Offboarder::remove_prerequisite(client, account, step, context).await
+        })
+    }
+
+    async fn delete_account(&self, account: &Account) -> Result<StepReport, Error> {
+        dispatch!(self, client => Offboarder::delete_account(client, account).await)
+    }
+
+    async fn confirm_deleted(&self, account: &Account) -> Result<StepReport, Error> {
+        dispatch!(self, client => Offboarder::confirm_deleted(client, account).await)
+    }
+
+    async fn is_disabled(&self, account: &Account) -> Result<Option<bool>, Error> {
+        dispatch!(self, client => Offboarder::is_disabled(client, account).await)
+    }
+
+    async fn is_removed(
+        &self,
+        account: &Account,
+        step: &PlannedStep,
+    ) -> Result<Option<bool>, Error> {
+        dispatch!(self, client => Offboarder::is_removed(client, account, step).await)
+    }
+
+    async fn is_deleted(&self, account: &Account) -> Result<Option<bool>, Error> {
+        dispatch!(self, client => Offboarder::is_deleted(client, account).await)
     }
 
     async fn run_step(
@@ -178,9 +237,5 @@ impl Offboarder for Client {
         step: &PlannedStep,
     ) -> Result<Option<bool>, Error> {
         Client::step_done(self, account, step).await
-    }
-
-    async fn verify(&self, account: &Account) -> Result<Presence, Error> {
-        Client::verify(self, account).await
     }
 }

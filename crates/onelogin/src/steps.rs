@@ -9,7 +9,7 @@
 
 use idp_core::{
     Account, AccountPlan, Error, ErrorKind, ManagedBy, Offboarder, PlannedStep, Presence, Receipt,
-    Step, StepContext, StepOutcome, StepReport, UserQuery,
+    Step, StepOutcome, StepReport, UserQuery,
 };
 
 use crate::VENDOR;
@@ -81,60 +81,33 @@ impl Offboarder for Client {
         AccountPlan::offboarding(account, &[Step::Logout], [], warnings)
     }
 
-    async fn step_done(
-        &self,
-        account: &Account,
-        step: &PlannedStep,
-    ) -> Result<Option<bool>, Error> {
-        checked(account, step)?;
-        match step.step {
-            Step::Logout => Ok(None),
-            Step::Delete | Step::Verify => {
-                let (presence, _) = self.user_presence(&account.user_id).await?;
-                Ok(Some(presence == Presence::Gone))
-            }
-            other => Err(unsupported(other)),
-        }
-    }
-
     async fn verify(&self, account: &Account) -> Result<Presence, Error> {
         Ok(self.user_presence(&account.user_id).await?.0)
     }
 
-    // OneLogin's steps run as one call each: there is no task to resume or report.
-    async fn run_step(&self, account: &Account, step: &PlannedStep, _: &StepContext<'_>) -> Report {
-        let user_id = checked(account, step)?;
-        match step.step {
-            // No account, no session: a logout of a user that is gone is `already`.
-            Step::Logout => StepReport::done_unless_gone(self.logout_user(user_id).await, 0),
-            Step::Delete => StepReport::done_unless_gone(self.delete_user(user_id).await, 0),
-            Step::Verify => match self.user_presence(user_id).await? {
-                (Presence::Gone, receipt) => {
-                    Ok(StepReport::from_receipt(StepOutcome::Done, receipt))
-                }
-                (Presence::Present, receipt) => Err(still_present(user_id, receipt.attempts)),
-            },
-            other => Err(unsupported(other)),
+    fn steps(&self) -> &'static [Step] {
+        &STEPS
+    }
+
+    /// No account, no session: a logout of a user that is gone is `already`.
+    async fn logout(&self, account: &Account) -> Report {
+        StepReport::done_unless_gone(self.logout_user(&account.user_id).await, 0)
+    }
+
+    async fn delete_account(&self, account: &Account) -> Report {
+        StepReport::done_unless_gone(self.delete_user(&account.user_id).await, 0)
+    }
+
+    async fn confirm_deleted(&self, account: &Account) -> Report {
+        match self.user_presence(&account.user_id).await? {
+            (Presence::Gone, receipt) => Ok(StepReport::from_receipt(StepOutcome::Done, receipt)),
+            (Presence::Present, receipt) => Err(still_present(&account.user_id, receipt.attempts)),
         }
     }
 }
 
 /// What a step ends in, when it does not fail.
 type Report = Result<StepReport, Error>;
-
-/// The account's user id, after checking that `step` is one of OneLogin's and acts on the
-/// account itself (as all of them do).
-fn checked<'a>(account: &'a Account, step: &PlannedStep) -> Result<&'a str, Error> {
-    if !STEPS.contains(&step.step) {
-        return Err(unsupported(step.step));
-    }
-    step.account_target(account)
-        .map_err(|e| e.with_vendor(VENDOR))
-}
-
-fn unsupported(step: Step) -> Error {
-    step.not_offered_by("OneLogin", &STEPS).with_vendor(VENDOR)
-}
 
 fn still_present(user_id: &str, attempts: u32) -> Error {
     Error::new(

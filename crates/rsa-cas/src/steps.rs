@@ -3,7 +3,7 @@
 
 use idp_core::{
     Account, AccountPlan, AccountStatus, EndState, Error, ErrorKind, ManagedBy, Offboarder,
-    PlannedStep, Presence, Step, StepContext, StepOutcome, StepReport, UserQuery,
+    PlannedStep, Presence, Step, StepOutcome, StepReport, UserQuery,
 };
 use serde_json::Value;
 
@@ -63,49 +63,48 @@ impl Offboarder for Client {
         }
     }
 
-    async fn run_step(
-        &self,
-        account: &Account,
-        step: &PlannedStep,
-        _context: &StepContext<'_>,
-    ) -> Result<StepReport, Error> {
-        check_target(account, step)?;
-        match step.step {
-            Step::Disable => self.disable_step(account).await,
-            Step::Delete => self.delete_step(&account.user_id).await,
-            Step::Verify => self.verify_step(account).await,
-            other => Err(not_a_step(other)),
-        }
-    }
-
-    async fn step_done(
-        &self,
-        account: &Account,
-        step: &PlannedStep,
-    ) -> Result<Option<bool>, Error> {
-        check_target(account, step)?;
-        match step.step {
-            Step::Disable => {
-                let Some(query) = query_for(account) else {
-                    return Ok(None);
-                };
-                let looked = self.lookup(&query, "lookup_user").await?;
-                Ok(match looked.account {
-                    None => Some(true),
-                    Some(found) if found.user_id == account.user_id => Some(is_disabled(&found)),
-                    Some(_) => None,
-                })
-            }
-            Step::Delete | Step::Verify if query_for(account).is_none() => Ok(None),
-            Step::Delete | Step::Verify => {
-                Ok(Some(self.presence(account).await?.0 == Presence::Gone))
-            }
-            other => Err(not_a_step(other)),
-        }
-    }
-
     async fn verify(&self, account: &Account) -> Result<Presence, Error> {
         self.presence(account).await.map(|(presence, _)| presence)
+    }
+
+    fn steps(&self) -> &'static [Step] {
+        &[Step::Disable, Step::Delete, Step::Verify]
+    }
+
+    async fn disable(&self, account: &Account) -> Result<StepReport, Error> {
+        self.disable_step(account).await
+    }
+
+    async fn delete_account(&self, account: &Account) -> Result<StepReport, Error> {
+        self.delete_step(&account.user_id).await
+    }
+
+    async fn confirm_deleted(&self, account: &Account) -> Result<StepReport, Error> {
+        self.verify_step(account).await
+    }
+
+    /// The lookup's `userStatus`; a user RSA does not know counts as disabled; `None` when
+    /// the account has no address to look it up by, or the address now belongs to another
+    /// id.
+    async fn is_disabled(&self, account: &Account) -> Result<Option<bool>, Error> {
+        let Some(query) = query_for(account) else {
+            return Ok(None);
+        };
+        let looked = self.lookup(&query, "lookup_user").await?;
+        Ok(match looked.account {
+            None => Some(true),
+            Some(found) if found.user_id == account.user_id => Some(is_disabled(&found)),
+            Some(_) => None,
+        })
+    }
+
+    /// `None` for an account without an address (RSA's lookup needs one, so its state
+    /// cannot tell); otherwise whether nobody answers to the address any more.
+    async fn is_deleted(&self, account: &Account) -> Result<Option<bool>, Error> {
+        if query_for(account).is_none() {
+            return Ok(None);
+        }
+        Ok(Some(self.presence(account).await?.0 == Presence::Gone))
     }
 }
 
@@ -251,17 +250,4 @@ fn is_disabled(account: &Account) -> bool {
         .get("userStatus")
         .and_then(Value::as_str)
         .is_some_and(|s| s.eq_ignore_ascii_case("disabled"))
-}
-
-/// Every RSA step acts on the account itself.
-fn check_target(account: &Account, step: &PlannedStep) -> Result<(), Error> {
-    idp_core::transport::check_id("user_id", &account.user_id, crate::MAX_USER_ID_CHARS)
-        .and_then(|_| step.account_target(account))
-        .map(|_| ())
-        .map_err(|e| e.with_vendor(VENDOR))
-}
-
-fn not_a_step(step: Step) -> Error {
-    step.not_offered_by(VENDOR, &[Step::Disable, Step::Delete, Step::Verify])
-        .with_vendor(VENDOR)
 }

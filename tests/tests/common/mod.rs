@@ -24,13 +24,20 @@ pub fn client(sims: &Sims, vendor: Vendor, options: TransportOptions) -> Client 
     Client::from_lookup(vendor, sims.lookup(), options).unwrap()
 }
 
-/// Retries as the defaults say, but with a 1 ms first back-off so tests take milliseconds.
+/// Retries as the defaults say, but with a 1 ms first back-off so tests take milliseconds;
+/// unpaced (the simulators enforce no budget unless a test sets one).
 pub fn fast_retries(max_retries: u32) -> TransportOptions {
-    TransportOptions::default().with_retry(
+    unpaced().with_retry(
         RetryPolicy::default()
             .with_max_retries(max_retries)
             .with_initial_backoff(Duration::from_millis(1)),
     )
+}
+
+/// The default options without pacing: bulk tests send more than a vendor's budget allows in a
+/// real five-minute window, against simulators that enforce none.
+pub fn unpaced() -> TransportOptions {
+    TransportOptions::default().with_rate(idp::RateSetting::Off)
 }
 
 /// Deletes one id the way a bulk run does, and returns its report (outcome and attempts).

@@ -1,7 +1,7 @@
 //! What the CLI tests need from the in-process simulators: every secret a run could leak,
 //! and each simulator's calls as readable labels (for asserting their order).
 
-use idp_sim::{Simulator, Sims};
+use idp_sim::{Sims, Simulator};
 
 /// Every credential a run could print: the simulators' configured secrets, the RSA private
 /// key's lines, and every token, key or signature the clients sent.
@@ -31,10 +31,7 @@ pub fn secrets_of(sims: &Sims) -> Vec<String> {
             for name in ["authorization", "x-authorization", "x-auth-key"] {
                 if let Some(value) = request.header(name) {
                     // Alibaba V3: "ACS3-HMAC-SHA256 Credential=…,SignedHeaders=…,Signature=<hex>".
-                    let token = value
-                        .rsplit([' ', ':', '='])
-                        .next()
-                        .unwrap_or(value);
+                    let token = value.rsplit([' ', ':', '=']).next().unwrap_or(value);
                     secrets.push(token.to_owned());
                 }
             }
@@ -50,7 +47,10 @@ pub fn secrets_of(sims: &Sims) -> Vec<String> {
 }
 
 /// Panics if any of `texts` holds any of `secrets` (raw).
-pub fn assert_no_secret<'a>(texts: impl IntoIterator<Item = (&'a str, &'a str)>, secrets: &[String]) {
+pub fn assert_no_secret<'a>(
+    texts: impl IntoIterator<Item = (&'a str, &'a str)>,
+    secrets: &[String],
+) {
     for (what, text) in texts {
         for secret in secrets {
             assert!(!text.contains(secret.as_str()), "a secret in {what}");

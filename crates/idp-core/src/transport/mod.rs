@@ -192,7 +192,7 @@ impl Transport {
         })?;
         let rate = match options.rate {
             RateSetting::VendorDefault => api.default_rate(),
-            RateSetting::Unlimited => None,
+            RateSetting::Unlimited | RateSetting::Off => None,
             RateSetting::Custom(rate) => Some(rate),
         };
         Ok(Transport {
@@ -590,7 +590,9 @@ impl Transport {
             .for_operation(operation, number)
             .with_request_id_from(inner.api.request_id_headers());
             tracing::Span::current().record("status", response.status);
-            if let Some((remaining, reset)) = inner.api.remaining_budget(&response) {
+            // `RateSetting::Off` means no pacing at all, the vendor's own counters included.
+            let paced = inner.options.rate != RateSetting::Off;
+            if paced && let Some((remaining, reset)) = inner.api.remaining_budget(&response) {
                 inner
                     .pacer
                     .observe_remaining(self.clock().now(), remaining, reset);

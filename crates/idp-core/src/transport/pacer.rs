@@ -70,8 +70,11 @@ pub enum RateSetting {
     /// none when it documents none.
     #[default]
     VendorDefault,
-    /// No pacing at all.
+    /// No budget of our own; a vendor's remaining-budget counters (OneLogin's) are still
+    /// followed.
     Unlimited,
+    /// No pacing at all: neither a budget nor the vendor's counters (`--rate none`).
+    Off,
     /// This budget.
     Custom(Rate),
 }
@@ -100,7 +103,7 @@ impl FromStr for RateSetting {
         let refuse = || ParseRateError(text.to_owned());
         let text_trimmed = text.trim();
         if text_trimmed.eq_ignore_ascii_case("none") {
-            return Ok(RateSetting::Unlimited);
+            return Ok(RateSetting::Off);
         }
         let (count, unit) = text_trimmed.split_once('/').ok_or_else(refuse)?;
         if !count.bytes().all(|b| b.is_ascii_digit()) {
@@ -217,7 +220,11 @@ impl Pacer {
     pub fn observe_remaining(&self, now: Instant, remaining: u64, reset: Duration) {
         let mut state = self.lock();
         if remaining > LOW_WATER {
-            state.spread = None;
+            // Answers arrive out of order: a higher count from an older request must not end a
+            // spread before its reset; only the reset itself does.
+            if state.spread.is_some_and(|spread| now >= spread.until) {
+                state.spread = None;
+            }
             return;
         }
         let reset = reset.min(Duration::from_secs(24 * 3600));
@@ -321,8 +328,13 @@ mod tests {
         pacer.observe_remaining(now, 3, Duration::from_secs(8));
         assert_eq!(pacer.reserve(now), Duration::from_secs(2));
         assert_eq!(pacer.reserve(now), Duration::from_secs(4));
+        // An older answer's higher count does not end the spread before the reset…
         pacer.observe_remaining(now, 500, Duration::from_secs(8));
-        assert_eq!(pacer.reserve(now), Duration::ZERO);
+        assert_eq!(pacer.reserve(now), Duration::from_secs(6));
+        // …the reset does.
+        let later = now + Duration::from_secs(9);
+        pacer.observe_remaining(later, 500, Duration::from_secs(3600));
+        assert_eq!(pacer.reserve(later), Duration::ZERO);
         pacer.observe_remaining(now, 0, Duration::from_secs(30));
         assert_eq!(pacer.reserve(now), Duration::from_secs(30));
     }
@@ -330,7 +342,7 @@ mod tests {
     #[test]
     fn rate_settings_parse() {
         let parse = |s: &str| s.parse::<RateSetting>();
-        assert_eq!(parse("none"), Ok(RateSetting::Unlimited));
+        assert_eq!(parse("none"), Ok(RateSetting::Off));
         assert_eq!(parse("4/s"), Ok(RateSetting::Custom(rate(4, 1))));
         assert_eq!(parse("90/m"), Ok(RateSetting::Custom(rate(90, 60))));
         assert_eq!(parse("5000/h"), Ok(RateSetting::Custom(rate(5000, 3600))));
