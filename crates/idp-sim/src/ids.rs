@@ -88,7 +88,7 @@ mod tests {
         for bad in ["", "0", "007", "-1", "+1", "1.0", "99999999999999999999999"] {
             assert_eq!(parse_id(bad), None, "{bad}");
         }
-        assert!(users.contains("15"));
-        assert!(!users.contains("015"));
+        assert!(parse_id("15").is_some_and(|id| users.get(id).is_some()));
+        assert_eq!(parse_id("015"), None);
     }
 }
