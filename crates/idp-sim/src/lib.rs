@@ -25,7 +25,7 @@ pub mod vendor;
 mod wire;
 
 pub use aa_controlroom::{AaControlRoomSim, AaFilterMode, AaRole, AaUser};
-pub use alibaba_cloudsso::{AlibabaCloudSsoSim, Blocker};
+pub use alibaba_cloudsso::{AlibabaCloudSsoSim, Blocker, CloudSsoUser};
 pub use cf_access::CfAccessSim;
 pub use error::SimError;
 pub use fault::Fault;

@@ -220,7 +220,7 @@ async fn alibaba_cloudsso_blockers_and_sts() {
     .unwrap();
     client.delete_user(&user).await.unwrap();
     sts.expire_security_token();
-    let other = sts.add_user("u-sts-2");
+    let other = sts.add_user("u-sts2");
     let err = client.delete_user(&other).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unauthenticated);
     let token = sts.security_token().unwrap();
@@ -336,7 +336,7 @@ async fn bulk_runs_at_concurrency_64() {
     let nonces: HashSet<_> = sim
         .requests()
         .iter()
-        .map(|r| r.param("SignatureNonce").unwrap())
+        .map(|r| r.header("x-acs-signature-nonce").unwrap().to_owned())
         .collect();
     assert_eq!(nonces.len(), 500);
 }

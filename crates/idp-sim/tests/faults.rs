@@ -284,19 +284,29 @@ async fn hostile_ids_arrive_as_one_encoded_segment() {
             .ends_with("/access/users/a%2Fb%3Fc%23d%25e")
     );
     assert_eq!(sim.user_count(), 1);
+}
 
+/// CloudSSO ids are checked before anything is sent, so the hostile text travels as a query
+/// value: one parameter, signed, never a second `Action`.
+#[tokio::test]
+async fn hostile_values_arrive_as_one_cloudsso_parameter() {
     let sim = AlibabaCloudSsoSim::start().await.unwrap();
-    let hostile = "u-&Action=Other=é ";
-    sim.add_user(hostile);
+    let hostile = "a&Action=DeleteUser+é%41=@example.com";
     let client = idp_alibaba_cloudsso::Client::new(
         idp_alibaba_cloudsso::Config::from_lookup(sim.lookup()).unwrap(),
         no_retry(),
     )
     .unwrap();
-    client.delete_user(hostile).await.unwrap();
+    let query = idp_core::UserQuery::email(hostile).unwrap();
+    assert!(client.find_users(&query).await.unwrap().is_empty());
     let request = &sim.requests()[0];
-    assert_eq!(request.param("UserId").as_deref(), Some(hostile));
-    assert_eq!(request.param("Action").as_deref(), Some("DeleteUser"));
+    assert_eq!(
+        request.param("Filter"),
+        Some(format!("UserName eq {hostile}"))
+    );
+    assert_eq!(request.param("Action"), None);
+    assert_eq!(request.header("x-acs-action"), Some("ListUsers"));
+    assert_eq!(sim.calls("DeleteUser"), 0);
 }
 
 #[tokio::test]
