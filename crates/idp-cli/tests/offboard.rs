@@ -28,8 +28,11 @@ fn path_arg(path: &Path) -> String {
 
 async fn plan(sims: &Sims, dir: &Path, extra: &[&str]) -> (Run, PathBuf) {
     let out = dir.join("plan.json");
-    let mut args = strings(&["offboard", "plan", "--providers", "all", "--out"]);
+    let mut args = strings(&["offboard", "plan", "--out"]);
     args.push(path_arg(&out));
+    if !extra.contains(&"--providers") {
+        args.extend(strings(&["--providers", "all"]));
+    }
     args.extend(strings(extra));
     (run(args, sims.env()).await, out)
 }
@@ -380,9 +383,21 @@ async fn ambiguous_and_absent_people_and_their_exit_statuses() {
     assert_eq!(applied.code, 0, "{}", applied.stdout);
     assert!(finals(&applied).iter().all(|(_, o)| o == "absent"));
 
+    // A new plan written over the old one cannot reuse the old plan's journal…
+    let (_, replanned) = plan(&sims, dir.path(), &["--email", "jane@example.com"]).await;
+    let refused = apply(&sims, &replanned, &[]).await;
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("another plan"),
+        "{}",
+        refused.stderr
+    );
+
+    // …so the ambiguous person gets a folder of its own.
+    let other = folder();
     let (ambiguous, ambiguous_plan) = plan(
         &sims,
-        dir.path(),
+        other.path(),
         &["--email", "twin@example.com", "--providers", "cf-access"],
     )
     .await;
@@ -393,7 +408,7 @@ async fn ambiguous_and_absent_people_and_their_exit_statuses() {
         ambiguous.stdout
     );
     let applied = apply(&sims, &ambiguous_plan, &[]).await;
-    assert_eq!(applied.code, 1, "{}", applied.stdout);
+    assert_eq!(applied.code, 1, "{}\n{}", applied.stdout, applied.stderr);
     assert_eq!(
         finals(&applied),
         vec![("cf-access".into(), "failed".into())]

@@ -68,7 +68,7 @@ fn apply_command(sims: &Sims, plan: &Path) -> std::process::Command {
 /// One kill point: a fresh person in fresh simulators, an apply killed after `lines` lines
 /// of output (with, when `drop_on` names a provider, its first delete's answer lost after the
 /// vendor deleted), then a resumed apply.
-async fn kill_and_resume(lines: usize, drop_on: Option<&str>) {
+async fn kill_and_resume(lines: usize, drop_on: Option<&str>) -> bool {
     let sims = Sims::start().await.unwrap();
     let ids: Vec<String> = PROVIDERS
         .iter()
@@ -106,12 +106,17 @@ async fn kill_and_resume(lines: usize, drop_on: Option<&str>) {
         move || {
             let mut killed = Running::start(command, b"");
             let deadline = Instant::now() + Duration::from_secs(30);
+            let mut exited = false;
             while killed.stdout().lines().count() < lines && Instant::now() < deadline {
                 if killed.wait_timeout(Duration::from_millis(2)).is_some() {
+                    // Finished before that point: this kill point became "after the end".
+                    exited = true;
                     break;
                 }
             }
-            killed.signal(Signal::SIGKILL);
+            if !exited {
+                killed.signal(Signal::SIGKILL);
+            }
             killed.finish()
         }
     })
@@ -164,15 +169,23 @@ async fn kill_and_resume(lines: usize, drop_on: Option<&str>) {
     )
     .await;
     assert_eq!(checked.code, 0, "{}: {context}", checked.stdout);
+    // Killed, rather than finished before the kill point.
+    first.code != 0
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_apply_resumes_to_the_same_end_without_repeating_a_finished_step() {
+    let mut killed = 0;
     for lines in 0..20 {
         let drop_on = match lines % 4 {
             1 => Some(PROVIDERS[(lines / 4) % PROVIDERS.len()]),
             _ => None,
         };
-        kill_and_resume(lines, drop_on).await;
+        killed += usize::from(kill_and_resume(lines, drop_on).await);
     }
+    // The points must really be inside the run, not after its end.
+    assert!(
+        killed >= 15,
+        "only {killed} of 20 runs were killed before they finished"
+    );
 }
