@@ -140,10 +140,9 @@ impl Client {
             )
             .await?;
         let (value, request_id) = sent.value;
-        Ok((
-            value,
-            Receipt::new(sent.attempts, request_id.or(sent.request_id)),
-        ))
+        let receipt = Receipt::new(sent.attempts, request_id.or(sent.request_id.clone()))
+            .with_waited(sent.waited);
+        Ok((value, receipt))
     }
 
     // CORE-CANDIDATE: a token-paged listing (follow the next token, refuse a repeated one,

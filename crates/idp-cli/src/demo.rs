@@ -81,7 +81,7 @@ pub async fn run() -> Result<RunEnd, UsageError> {
         {
             let id = sims
                 .alibaba_cloudsso
-                .add_user_with_blockers("u-has-mfa", &[Blocker::MfaDevice]);
+                .add_user_with_blockers("u-hasmfa0", &[Blocker::MfaDevice]);
             seed(
                 Vendor::AlibabaCloudSso,
                 &sims.alibaba_cloudsso,

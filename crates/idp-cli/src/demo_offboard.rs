@@ -23,8 +23,8 @@ const PERSON: &str = "jane.doe@example.com";
 /// Runs the story; `Ok(true)` when every step behaved as described.
 pub async fn run(sims: &Sims, out: &mut Out) -> Result<bool, UsageError> {
     out.line(&format!(
-        "Offboarding one person ({PERSON}) from all five: plan, apply, interruption, resume, \\
-         verify.\\n"
+        "Offboarding one person ({PERSON}) from all five: plan, apply, interruption, resume, \
+         verify.\n"
     ));
     for sim in sims.all() {
         sim.add_person(PERSON);
@@ -69,7 +69,7 @@ pub async fn run(sims: &Sims, out: &mut Out) -> Result<bool, UsageError> {
         .filter(|s| s.step.is_containment())
         .count();
     out.line(&format!(
-        "\\napply, interrupted after the {containment} containment steps:"
+        "\napply, interrupted after the {containment} containment steps:"
     ));
     let interrupt = Interrupt::new();
     let lines = AtomicUsize::new(0);
@@ -80,7 +80,7 @@ pub async fn run(sims: &Sims, out: &mut Out) -> Result<bool, UsageError> {
     })
     .await?;
 
-    out.line("\\napply again with the same journal (resumes):");
+    out.line("\napply again with the same journal (resumes):");
     let (second, resumed) = run_apply(
         &plan,
         &by_name,
@@ -91,7 +91,7 @@ pub async fn run(sims: &Sims, out: &mut Out) -> Result<bool, UsageError> {
     )
     .await?;
 
-    out.line("\\nverify:");
+    out.line("\nverify:");
     let states = verify(&plan, &by_name, 4).await;
     for state in &states {
         out.line(&format!(
@@ -109,7 +109,7 @@ pub async fn run(sims: &Sims, out: &mut Out) -> Result<bool, UsageError> {
         && states.iter().all(|s| s.state == "gone")
         && matches!(journal, Report::Intact { .. });
     out.line(if as_described {
-        "Every account was contained first, then removed and verified gone; the resumed apply \\
+        "Every account was contained first, then removed and verified gone; the resumed apply \
          did not repeat what the journal had recorded."
     } else {
         "The offboarding did not behave as described.  << NOT AS DESCRIBED"
