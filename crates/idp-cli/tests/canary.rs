@@ -97,10 +97,11 @@ async fn provider_paths(sims: &Sims, provider: &'static str, canary: &str) -> Ve
     let sim = sim(sims, provider);
     let env = with_log(sim.env(), "trace");
     let ids = sim.add_users(2);
-    let absent = if matches!(provider, "onelogin" | "aa-controlroom") {
-        "999999"
-    } else {
-        "no-such-user"
+    let absent = match provider {
+        "onelogin" | "aa-controlroom" => "999999",
+        "cf-access" => "6f1c2a9e-0000-4000-8000-000000000000",
+        "alibaba-cloudsso" => "u-nosuchuser0",
+        _ => "no-such-user",
     };
 
     // Deleted and absent, text output; then -vvv alone, and trace forced on for the HTTP

@@ -21,6 +21,8 @@ fn args(provider: &str, extra: &[&str]) -> Vec<String> {
 fn absent_id(provider: &str) -> &'static str {
     match provider {
         "onelogin" | "aa-controlroom" => "999999",
+        "cf-access" => "6f1c2a9e-0000-4000-8000-000000000000",
+        "alibaba-cloudsso" => "u-nosuchuser0",
         _ => "no-such-user",
     }
 }
