@@ -1,8 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Staying inside a vendor's rate budget instead of running into it (issue 24), against the
 //! simulators' rate policies with time compressed: a paced bulk run of several windows' worth
-//! of deletes gets no 429 and takes about the vendor's minimum (count ÷ budget); the same run
-//! unpaced trips the block.
+//! of deletes gets no 429 and waits as the budget requires; the same run unpaced trips the
+//! block. Wall time against the vendor's minimum is measured by the benchmark, not here.
 
 mod common;
 
@@ -67,14 +67,11 @@ async fn cloudflare_paced_to_its_budget_is_never_blocked_and_unpaced_is() {
     .await;
     assert_eq!(deleted, count);
     assert_eq!(cf.rate_limited_count(), 0, "the paced run was throttled");
-    // Pacing waited (four bursts of 90, two seconds apart) and stayed within 10 % of the
-    // vendor's minimum, count ÷ budget = 360 ÷ (100 per 2 s) = 7.2 s.
+    // Pacing waited: four bursts of 90, two seconds apart. How close the wall time comes to
+    // the vendor's minimum (count ÷ budget = 360 ÷ (100 per 2 s) = 7.2 s) is a speed, so the
+    // benchmark measures it (`idp-bench`, RESULTS.md); the pacer's unit tests show with a
+    // fixed clock that it waits no longer than the budget requires.
     assert!(wall >= window * 3, "pacing must wait: {wall:?}");
-    let minimum = window.mul_f64(count as f64 / 100.0);
-    assert!(
-        wall <= minimum.mul_f64(1.1),
-        "paced run took {wall:?}, minimum {minimum:?}"
-    );
 
     // The same run unpaced runs into the block (a longer window, so that even a slow,
     // loaded machine sends more than the budget inside it).
@@ -119,13 +116,10 @@ async fn onelogin_follows_its_counters_and_spends_nothing_past_zero() {
         0,
         "the paced run was throttled"
     );
-    // Within 10 % of count ÷ budget = 150 ÷ (50 per 3 s) = 9 s, plus one second: the
-    // reset header counts whole seconds (rounded up), which a 3 s window magnifies.
-    let minimum = window.mul_f64(3.0);
-    assert!(
-        wall <= minimum.mul_f64(1.1) + Duration::from_secs(1),
-        "paced run took {wall:?}, minimum {minimum:?}"
-    );
+    // The counters made it wait: 150 requests at 50 per window span at least two window
+    // boundaries. Its distance from the minimum (150 ÷ (50 per 3 s) = 9 s) is a speed, which
+    // the benchmark measures.
+    assert!(wall >= window * 2, "pacing must wait: {wall:?}");
 
     // Unpaced (`--rate none`: the counters ignored), the same run spends past zero.
     let sims = Sims::start().await.unwrap();
