@@ -5,6 +5,7 @@
 //!   suite, docs with warnings denied, and the facade built and tested with no features, with
 //!   each vendor feature alone, and with `full`; and `cargo tree` proves that a single vendor
 //!   feature pulls in no other vendor's crate or crypto dependency, and nothing pulls OpenSSL.
+//!   `ci --after-tests` runs only what comes after the test suite.
 //! - `deps`: the facade's dependency count per feature (the figures in README.md).
 //! - `publish --dry-run` / `publish --yes`, `msrv`, `release-check`: see publish.rs, msrv.rs
 //!   and release.rs.
@@ -53,6 +54,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = workspace_root();
     let result = match args.first().map(String::as_str) {
+        Some("ci") if args.get(1).map(String::as_str) == Some("--after-tests") => {
+            checks_after_tests(&root)
+        }
         Some("ci") => ci(&root),
         Some("deps") => deps(&root),
         Some("publish") => publish::publish(&root, &args[1..]),
@@ -103,6 +107,15 @@ fn ci(root: &Path) -> Result<(), String> {
         &[],
     )?;
     cargo(root, &["test", "--workspace", "--all-features"], &[])?;
+    checks_after_tests(root)?;
+    println!("xtask ci: all checks passed in {:.0?}", started.elapsed());
+    Ok(())
+}
+
+/// What `ci` checks after the test suite (`cargo xtask ci --after-tests` runs only these,
+/// for a contributor who has just run the tests): docs, man pages, the facade's feature
+/// matrix and isolation, the CLI without simulators, the release checks.
+fn checks_after_tests(root: &Path) -> Result<(), String> {
     cargo(
         root,
         &["doc", "--workspace", "--no-deps", "--all-features"],
@@ -112,9 +125,7 @@ fn ci(root: &Path) -> Result<(), String> {
     facade_features(root)?;
     cli_without_simulators(root)?;
     facade_isolation(root)?;
-    release::ci(root)?;
-    println!("xtask ci: all checks passed in {:.0?}", started.elapsed());
-    Ok(())
+    release::ci(root)
 }
 
 /// The facade with no features, each vendor feature alone, and `full`: each must build and

@@ -7,5 +7,6 @@ pub mod measure;
 pub mod raw;
 pub mod run;
 pub mod server;
+pub mod wave2;
 
 pub use run::{Measurement, Mode, Setup, Tally};
