@@ -324,7 +324,8 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub contain_only: bool,
 
-    /// How many targets are worked on at once.
+    /// How many targets are worked on at once in each provider (the providers run side by
+    /// side, so one slow vendor does not hold back the others).
     #[arg(long, value_name = "N", default_value_t = 4,
           value_parser = clap::value_parser!(u32).range(1..=1_000))]
     pub concurrency: u32,

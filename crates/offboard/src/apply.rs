@@ -2,11 +2,12 @@
 //! clear prerequisites, delete and verify (phase 2); every step journaled before it is sent
 //! and after it ends, and a resumed run never sends a completed step again.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
+use futures_util::future::join_all;
 use futures_util::stream::{self, StreamExt};
 use idp::{
     Account, Client, ErrorKind, Interrupt, Lookup, PlannedStep, Step, StepContext, StepOutcome,
@@ -77,12 +78,12 @@ impl fmt::Display for Final {
 pub struct ApplyOptions {
     /// Stop after phase 1 (containment): a valid end state.
     pub contain_only: bool,
-    /// Targets worked on at once.
+    /// Targets worked on at once in each provider (the providers run side by side).
     pub concurrency: usize,
 }
 
 impl ApplyOptions {
-    /// Everything, four targets at a time.
+    /// Everything, four targets at a time in each provider.
     pub fn new() -> Self {
         ApplyOptions {
             contain_only: false,
@@ -337,35 +338,29 @@ pub async fn apply(
     }
 
     let concurrency = options.concurrency.max(1);
-    let mut work: Vec<Work<'_>> = stream::iter(work)
-        .map(|mut w| {
-            let run = &run;
-            async move {
-                reread(run, &mut w).await;
-                w
-            }
-        })
-        .buffered(concurrency)
-        .collect()
-        .await;
+    let mut work = each_target(work, concurrency, |mut w| {
+        let run = &run;
+        async move {
+            reread(run, &mut w).await;
+            w
+        }
+    })
+    .await;
 
     for phase in [Phase::Contain, Phase::Remove] {
         if phase == Phase::Remove && options.contain_only {
             break;
         }
-        work = stream::iter(work)
-            .map(|mut w| {
-                let run = &run;
-                async move {
-                    if w.outcome.is_none() {
-                        run_phase(run, &mut w, phase).await;
-                    }
-                    w
+        work = each_target(work, concurrency, |mut w| {
+            let run = &run;
+            async move {
+                if w.outcome.is_none() {
+                    run_phase(run, &mut w, phase).await;
                 }
-            })
-            .buffered(concurrency)
-            .collect()
-            .await;
+                w
+            }
+        })
+        .await;
     }
 
     for mut w in work {
@@ -408,6 +403,33 @@ pub async fn apply(
         journal.close(&serde_json::json!({ "counts": counts }))?;
     }
     Ok(summary)
+}
+
+/// Runs `f` on every target, at most `concurrency` at a time per provider and the providers
+/// side by side, so that one vendor's slow calls (CloudSSO's task polling, a paced budget)
+/// never hold back another's. Returns the targets in their original order.
+async fn each_target<'p, F, Fut>(work: Vec<Work<'p>>, concurrency: usize, f: F) -> Vec<Work<'p>>
+where
+    F: Fn(Work<'p>) -> Fut,
+    Fut: Future<Output = Work<'p>>,
+{
+    let mut lanes: BTreeMap<&'p str, Vec<(usize, Work<'p>)>> = BTreeMap::new();
+    for (index, w) in work.into_iter().enumerate() {
+        lanes
+            .entry(w.target.provider.as_str())
+            .or_default()
+            .push((index, w));
+    }
+    let f = &f;
+    let lanes = lanes.into_values().map(|lane| {
+        stream::iter(lane)
+            .map(|(index, w)| async move { (index, f(w).await) })
+            .buffer_unordered(concurrency)
+            .collect::<Vec<_>>()
+    });
+    let mut done: Vec<(usize, Work<'p>)> = join_all(lanes).await.into_iter().flatten().collect();
+    done.sort_by_key(|(index, _)| *index);
+    done.into_iter().map(|(_, w)| w).collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
