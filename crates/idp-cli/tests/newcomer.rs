@@ -1,7 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The CLI as a newcomer meets it: logs without colour codes unless a person watches (and
 //! never with NO_COLOR), completion scripts for every shell, one version text, examples in
-//! every subcommand's help, the providers listed once in `idp delete -h`.
+//! every subcommand's help, the providers listed once in `idp delete -h`, an `idp sim` script
+//! a shell can source, whose key folder goes away on SIGTERM.
 
 mod support;
 
@@ -170,4 +171,53 @@ fn delete_short_help_lists_the_providers_once() {
             "{provider}:\n{arguments}"
         );
     }
+}
+
+#[test]
+fn idp_sim_prints_a_sourceable_script_and_removes_its_key_folder_on_sigterm() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::time::Duration;
+
+    let mut running = Running::start(command(&["sim", "--users", "2"], &[]), b"");
+    assert!(
+        running.wait_for_stdout_closed(Duration::from_secs(60)),
+        "{}",
+        running.stderr()
+    );
+    let script = running.stdout();
+    for line in script.lines() {
+        assert!(
+            line.is_empty() || line.starts_with('#') || line.starts_with("export "),
+            "neither a comment nor an export: {line:?}"
+        );
+    }
+    // The shell takes it as it is, as `source <(idp sim)` would.
+    let shell = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "set -eu\n{script}\nprintf '%s' \"$RSA_CAS_KEY_FILE\""
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        shell.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shell.stderr)
+    );
+    let key_file = std::path::PathBuf::from(String::from_utf8(shell.stdout).unwrap());
+    assert!(key_file.is_file(), "{}", key_file.display());
+    let folder = key_file.parent().unwrap().to_path_buf();
+    let mode = std::fs::metadata(&folder).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700, "{} is mode {mode:o}", folder.display());
+
+    running.signal(nix::sys::signal::Signal::SIGTERM);
+    assert!(
+        running.wait_timeout(Duration::from_secs(30)).is_some(),
+        "idp sim did not end on SIGTERM"
+    );
+    assert!(
+        !folder.exists(),
+        "{} is left behind with a test private key",
+        folder.display()
+    );
 }

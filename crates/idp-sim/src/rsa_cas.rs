@@ -426,10 +426,15 @@ impl Behaviour for RsaCas {
             "adminRestApiUrl": base_url,
         }))
         .map_err(|e| SimError::Key(e.to_string()))?;
-        let dir = tempfile::Builder::new()
-            .prefix("idp-sim-rsa-cas-")
-            .tempdir()
-            .map_err(SimError::KeyFile)?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix("idp-sim-rsa-cas-");
+        // Owner only: the folder holds a private key (a test key, but a key).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o700));
+        }
+        let dir = builder.tempdir().map_err(SimError::KeyFile)?;
         let key_file_path = dir.path().join(KEY_FILE_NAME);
         std::fs::write(&key_file_path, &key_file_json).map_err(SimError::KeyFile)?;
 
