@@ -10,20 +10,13 @@ use idp::{Client, Lookup, RateSetting, TransportOptions, UserQuery, Vendor};
 use idp_sim::Sims;
 use serde_json::{Value, json};
 
-use super::{Failure, clear_requests, client, emails, millis, requests_by_vendor, sim};
+use super::{Failure, clear_requests, client, millis, requests_by_vendor, seeded_simulators};
 
 const CONCURRENCY: usize = 4;
 
 /// Seeds the simulators once and runs the lookups paced and unpaced.
 pub async fn find(people: usize, queries: usize) -> Result<Value, Failure> {
-    let sims = Sims::start().await?;
-    let seeded = emails(people);
-    for vendor in Vendor::ALL {
-        let sim = sim(&sims, *vendor);
-        for email in &seeded {
-            sim.add_person(email);
-        }
-    }
+    let (sims, seeded) = seeded_simulators(people).await?;
     let wanted: Vec<UserQuery> = (1..=queries)
         .map(|i| {
             if i % 10 == 0 {

@@ -29,9 +29,19 @@ fn client(sims: &Sims, vendor: Vendor, options: TransportOptions) -> Result<Clie
     Ok(Client::from_lookup(vendor, sims.lookup(), options)?)
 }
 
-/// The emails seeded in every simulator: `person1@example.com` …
-fn emails(n: usize) -> Vec<String> {
-    (1..=n).map(|i| format!("person{i}@example.com")).collect()
+/// The five simulators, each holding the same `people` people (`person1@example.com` …);
+/// returns their emails too.
+async fn seeded_simulators(people: usize) -> Result<(Sims, Vec<String>), Failure> {
+    let sims = Sims::start().await?;
+    let emails: Vec<String> = (1..=people)
+        .map(|i| format!("person{i}@example.com"))
+        .collect();
+    for sim in sims.all() {
+        for email in &emails {
+            sim.add_person(email);
+        }
+    }
+    Ok((sims, emails))
 }
 
 /// Requests each simulator received since its last `clear_requests`, by vendor name.

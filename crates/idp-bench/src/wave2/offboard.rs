@@ -9,24 +9,16 @@ use std::time::Instant;
 use idp::{Client, Interrupt, RateSetting, TransportOptions, UserQuery, Vendor};
 use idp_offboard::journal::Journal;
 use idp_offboard::{ApplyOptions, Protect, Resume, apply, make_plan};
-use idp_sim::Sims;
 use serde_json::{Value, json};
 
-use super::{Failure, clear_requests, client, emails, millis, requests_by_vendor, sim};
+use super::{Failure, clear_requests, client, millis, requests_by_vendor, seeded_simulators};
 use crate::measure::this_process;
 
 const CONCURRENCY: usize = 4;
 
 /// Plans and applies the offboarding of `people` people; returns per-phase figures.
 pub async fn offboard(people: usize) -> Result<Value, Failure> {
-    let sims = Sims::start().await?;
-    let leavers = emails(people);
-    for vendor in Vendor::ALL {
-        let sim = sim(&sims, *vendor);
-        for email in &leavers {
-            sim.add_person(email);
-        }
-    }
+    let (sims, leavers) = seeded_simulators(people).await?;
     let options = TransportOptions::default().with_rate(RateSetting::Off);
     let clients: Vec<Client> = Vendor::ALL
         .iter()
