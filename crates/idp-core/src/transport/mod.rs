@@ -579,6 +579,7 @@ impl Transport {
             path = request.url().path(),
             status = tracing::field::Empty,
         );
+        let sent_at = inner.pacer.handed_out();
         let result = async {
             let response = exchange::exchange(
                 &inner.http,
@@ -595,7 +596,7 @@ impl Transport {
             if paced && let Some((remaining, reset)) = inner.api.remaining_budget(&response) {
                 inner
                     .pacer
-                    .observe_remaining(self.clock().now(), remaining, reset);
+                    .observe_answer(self.clock().now(), sent_at, remaining, reset);
             }
             // Error text is made from a body without credentials: a message clipped from a
             // body could otherwise carry part of an echoed token that no scrubber matches.

@@ -138,6 +138,8 @@ struct State {
     spread: Option<Spread>,
     /// When the latest slot handed out had to wait.
     last_wait: Option<Instant>,
+    /// How many slots were handed out: the number of the latest.
+    handed_out: u64,
 }
 
 /// One client's pacer. Without a rate it never waits (but still follows a vendor's own
@@ -169,6 +171,7 @@ impl Pacer {
     /// The slot is reserved at once, so concurrent callers queue in order.
     pub fn reserve(&self, now: Instant) -> Duration {
         let mut state = self.lock();
+        state.handed_out += 1;
         let mut at = now;
         if let Some(rate) = self.rate {
             let window = rate.per;
@@ -188,7 +191,9 @@ impl Pacer {
             if now >= spread.until {
                 state.spread = None;
             } else {
-                at = at.max(spread.next);
+                // At the reset the vendor's next window opens: no slot waits beyond it (the
+                // workers queued behind a spent budget go when it opens, not one per interval).
+                at = at.max(spread.next.min(spread.until));
                 spread.next = at + spread.interval;
             }
         }
@@ -205,6 +210,12 @@ impl Pacer {
         wait
     }
 
+    /// How many slots were handed out so far: read just before a request is sent, and given
+    /// back with its answer to [`Pacer::observe_answer`].
+    pub fn handed_out(&self) -> u64 {
+        self.lock().handed_out
+    }
+
     /// Waits for a slot on `clock`.
     pub async fn acquire(&self, clock: &dyn Clock) -> Duration {
         let wait = self.reserve(clock.now());
@@ -218,7 +229,20 @@ impl Pacer {
     /// spread evenly over `reset` instead of spent at once (and when nothing is left, the next
     /// one waits for the reset).
     pub fn observe_remaining(&self, now: Instant, remaining: u64, reset: Duration) {
+        Self::observe(&mut self.lock(), now, remaining, reset);
+    }
+
+    /// [`Pacer::observe_remaining`] from the answer to a request sent when
+    /// [`Pacer::handed_out`] was `sent_at`: the slots handed out since may be on their way
+    /// and not yet counted in `remaining`, so they are taken off it (with 8 workers, up to 7
+    /// requests would otherwise be spent past the vendor's zero).
+    pub fn observe_answer(&self, now: Instant, sent_at: u64, remaining: u64, reset: Duration) {
         let mut state = self.lock();
+        let later = state.handed_out.saturating_sub(sent_at);
+        Self::observe(&mut state, now, remaining.saturating_sub(later), reset);
+    }
+
+    fn observe(state: &mut State, now: Instant, remaining: u64, reset: Duration) {
         if remaining > LOW_WATER {
             // Answers arrive out of order: a higher count from an older request must not end a
             // spread before its reset; only the reset itself does.
@@ -337,6 +361,21 @@ mod tests {
         assert_eq!(pacer.reserve(later), Duration::ZERO);
         pacer.observe_remaining(now, 0, Duration::from_secs(30));
         assert_eq!(pacer.reserve(now), Duration::from_secs(30));
+    }
+
+    #[test]
+    fn requests_sent_after_the_answered_one_count_against_what_is_left() {
+        let pacer = Pacer::new(None);
+        let now = Instant::now();
+        pacer.reserve(now);
+        let first = pacer.handed_out();
+        for _ in 0..3 {
+            pacer.reserve(now);
+        }
+        // The first request's answer says 3 are left, but 3 more were sent after it: none is
+        // left for sure, so the next waits for the reset.
+        pacer.observe_answer(now, first, 3, Duration::from_secs(8));
+        assert_eq!(pacer.reserve(now), Duration::from_secs(8));
     }
 
     #[test]
