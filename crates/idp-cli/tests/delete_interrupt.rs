@@ -141,32 +141,24 @@ fn interrupt_at(signal: Signal, format: &str, point: usize) {
     assert_interrupted_run_reported(&run, &exchanges, format, &what);
 }
 
-#[test]
-fn sigint_at_several_points_reports_every_deleted_user_in_json() {
-    for point in [0, 100, 300] {
-        interrupt_at(Signal::SIGINT, "json", point);
+/// A signal before the first answer, a quarter of the way and three quarters of the way,
+/// with JSON and text output.
+fn interrupt_at_each_point(signal: Signal) {
+    for format in ["json", "text"] {
+        for point in [0, 100, 300] {
+            interrupt_at(signal, format, point);
+        }
     }
 }
 
 #[test]
-fn sigint_at_several_points_reports_every_deleted_user_in_text() {
-    for point in [0, 100, 300] {
-        interrupt_at(Signal::SIGINT, "text", point);
-    }
+fn sigint_at_several_points_reports_every_deleted_user() {
+    interrupt_at_each_point(Signal::SIGINT);
 }
 
 #[test]
-fn sigterm_at_several_points_reports_every_deleted_user_in_json() {
-    for point in [0, 100, 300] {
-        interrupt_at(Signal::SIGTERM, "json", point);
-    }
-}
-
-#[test]
-fn sigterm_at_several_points_reports_every_deleted_user_in_text() {
-    for point in [0, 100, 300] {
-        interrupt_at(Signal::SIGTERM, "text", point);
-    }
+fn sigterm_at_several_points_reports_every_deleted_user() {
+    interrupt_at_each_point(Signal::SIGTERM);
 }
 
 #[test]

@@ -67,40 +67,29 @@ fn finals(run: &Run) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The keys every JSON line of an apply has.
+const APPLY_KEYS: [&str; 10] = [
+    "email",
+    "provider",
+    "user_id",
+    "step",
+    "target",
+    "outcome",
+    "attempts",
+    "elapsed_ms",
+    "request_id",
+    "error",
+];
+
 /// The documented JSON line of an apply: exactly these keys (plus the documented additions).
 fn assert_apply_line(line: &Value) {
     let object = line.as_object().expect("an object");
-    for key in [
-        "email",
-        "provider",
-        "user_id",
-        "step",
-        "target",
-        "outcome",
-        "attempts",
-        "elapsed_ms",
-        "request_id",
-        "error",
-    ] {
+    for key in APPLY_KEYS {
         assert!(object.contains_key(key), "{key} missing in {line}");
     }
     for key in object.keys() {
         assert!(
-            [
-                "email",
-                "provider",
-                "user_id",
-                "step",
-                "target",
-                "outcome",
-                "attempts",
-                "elapsed_ms",
-                "request_id",
-                "error",
-                "task_id",
-                "resumed"
-            ]
-            .contains(&key.as_str()),
+            APPLY_KEYS.contains(&key.as_str()) || ["task_id", "resumed"].contains(&key.as_str()),
             "unexpected {key} in {line}"
         );
     }

@@ -8,6 +8,7 @@ mod support;
 use std::time::Duration;
 
 use idp_sim::{Fault, Sims};
+use support::sims::secrets_of;
 use support::{PROVIDERS, assert_json_shape, run_with_stdin as run, sim};
 
 fn args(provider: &str, extra: &[&str]) -> Vec<String> {
@@ -259,53 +260,6 @@ async fn dry_run_sends_no_delete() {
         assert_eq!(sim.deletes_received(), 0, "{provider}");
         assert_eq!(sim.user_count(), 3, "{provider}");
     }
-}
-
-/// Every credential a run could print: the configured secrets, the private key, and every
-/// token or signature the simulators received.
-fn secrets_of(sims: &Sims) -> Vec<String> {
-    let mut secrets: Vec<String> = sims
-        .env()
-        .into_iter()
-        .filter(|(name, _)| {
-            ["TOKEN", "SECRET", "KEY", "PASSWORD"]
-                .iter()
-                .any(|word| name.contains(word))
-                && !name.ends_with("KEY_ID")
-                && !name.ends_with("KEY_FILE")
-        })
-        .map(|(_, value)| value)
-        .collect();
-    let key_file = std::fs::read_to_string(
-        sims.rsa_cas
-            .env()
-            .into_iter()
-            .find(|(name, _)| *name == "RSA_CAS_KEY_FILE")
-            .unwrap()
-            .1,
-    )
-    .unwrap();
-    let key: serde_json::Value = serde_json::from_str(&key_file).unwrap();
-    secrets.extend(
-        key["accessKey"]
-            .as_str()
-            .unwrap()
-            .lines()
-            .filter(|line| !line.starts_with("-----"))
-            .map(str::to_owned),
-    );
-    for sim in sims.all() {
-        for request in sim.requests() {
-            for name in ["authorization", "x-authorization", "x-auth-key"] {
-                if let Some(value) = request.header(name) {
-                    let token = value.rsplit([' ', ':']).next().unwrap_or(value);
-                    secrets.push(token.to_owned());
-                }
-            }
-        }
-    }
-    secrets.retain(|s| s.len() >= 8);
-    secrets
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

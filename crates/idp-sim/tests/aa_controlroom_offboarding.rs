@@ -10,12 +10,12 @@ mod common;
 
 use std::time::Duration;
 
-use common::{http, send};
+use common::{email, http, run_on_account as run, send};
 use idp_aa_controlroom::{Client, Config};
 use idp_core::test_util::fast_options;
 use idp_core::{
-    Account, AccountStatus, EndState, Error, ErrorKind, ManagedBy, Offboarder, PlannedStep,
-    Presence, Step, StepContext, StepOutcome, StepReport, UserQuery,
+    Account, AccountStatus, EndState, ErrorKind, ManagedBy, Offboarder, PlannedStep, Presence,
+    Step, StepOutcome, UserQuery,
 };
 use idp_sim::{AaControlRoomSim, AaFilterMode, AaRole, AaUser, Fault, Simulator};
 use serde_json::{Value, json};
@@ -32,10 +32,6 @@ fn client(sim: &AaControlRoomSim) -> Client {
     client_with(sim.lookup())
 }
 
-fn email(value: &str) -> UserQuery {
-    UserQuery::email(value).unwrap()
-}
-
 async fn find(client: &Client, query: &UserQuery) -> Vec<String> {
     let found = client.find_users(query).await.unwrap();
     found.into_iter().map(|a| a.user_id).collect()
@@ -45,16 +41,6 @@ async fn find_one(client: &Client, query: &UserQuery) -> Account {
     let mut found = client.find_users(query).await.unwrap();
     assert_eq!(found.len(), 1, "{query}: {found:?}");
     found.remove(0)
-}
-
-async fn run(client: &Client, account: &Account, step: Step) -> Result<StepReport, Error> {
-    client
-        .run_step(
-            account,
-            &PlannedStep::on_account(step, account),
-            &StepContext::none(),
-        )
-        .await
 }
 
 /// Each request since the last call, as `METHOD path STATUS`; list calls as

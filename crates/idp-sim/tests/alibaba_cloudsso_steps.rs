@@ -487,18 +487,11 @@ async fn faults_on_every_call_are_retried_as_on_delete() {
             }
         }
     }
-    for action in [
-        "GetUser",
-        "UpdateUserStatus",
-        "ListMFADevicesForUser",
-        "DeleteMFADeviceForUser",
-        "ListJoinedGroupsForUser",
-        "RemoveUserFromGroup",
-        "ListAccessAssignments",
-        "DeleteAccessAssignment",
-        "GetTask",
-        "DeleteUser",
-    ] {
+    // Every action but the lookup and the SCIM check, which come before the steps.
+    let step_actions = AlibabaCloudSsoSim::ACTIONS
+        .into_iter()
+        .filter(|a| !["ListUsers", "GetSCIMSynchronizationStatus"].contains(a));
+    for action in step_actions {
         assert!(
             faulted.contains(action),
             "{action} never faulted: {faulted:?}"

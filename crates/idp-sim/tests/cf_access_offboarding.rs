@@ -6,7 +6,10 @@
 
 mod common;
 
-use common::{fast, http, no_retry, send};
+use common::{
+    assert_verify_refused_while_present, email, fast, http, no_retry, only_account, run_on_account,
+    send,
+};
 use idp_cf_access::Client;
 use idp_core::{
     Account, ErrorKind, Lookup, Offboarder, PlannedStep, Presence, Step, StepContext, StepOutcome,
@@ -25,10 +28,6 @@ fn client_with(sim: &CfAccessSim, options: TransportOptions) -> Client {
     .unwrap()
 }
 
-fn email(value: &str) -> UserQuery {
-    UserQuery::email(value).unwrap()
-}
-
 /// `(method, path after the account, query)` of every request, in order.
 fn calls(sim: &CfAccessSim) -> Vec<(String, String, Option<String>)> {
     let account = format!("/client/v4/accounts/{}/access", sim.account_id());
@@ -42,14 +41,7 @@ fn calls(sim: &CfAccessSim) -> Vec<(String, String, Option<String>)> {
 }
 
 async fn run(client: &Client, account: &Account, step: Step) -> idp_core::StepReport {
-    client
-        .run_step(
-            account,
-            &PlannedStep::on_account(step, account),
-            &StepContext::none(),
-        )
-        .await
-        .unwrap()
+    run_on_account(client, account, step).await.unwrap()
 }
 
 #[tokio::test]
@@ -169,12 +161,7 @@ async fn offboarding_runs_in_plan_order_and_each_step_again() {
     let id = as_dyn.add_person("Jane.Doe@Example.com");
     let other = sim.add_person("bob@example.com");
     let client = client_with(&sim, no_retry());
-    let account = client
-        .find_users(&email(PERSON))
-        .await
-        .unwrap()
-        .pop()
-        .unwrap();
+    let account = only_account(&client, PERSON).await;
     assert_eq!(account.user_id, id);
     assert_eq!(account.display_name.as_deref(), Some("Jane Doe"));
     sim.clear_requests();
@@ -240,23 +227,8 @@ async fn verify_while_the_user_is_there_is_a_conflict() {
     let sim = CfAccessSim::start().await.unwrap();
     sim.add_person(PERSON);
     let client = client_with(&sim, no_retry());
-    let account = client
-        .find_users(&email(PERSON))
-        .await
-        .unwrap()
-        .pop()
-        .unwrap();
-    assert_eq!(client.verify(&account).await.unwrap(), Presence::Present);
-    let verify = PlannedStep::on_account(Step::Verify, &account);
-    let err = client
-        .run_step(&account, &verify, &StepContext::none())
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Conflict);
-    assert_eq!(
-        client.step_done(&account, &verify).await.unwrap(),
-        Some(false)
-    );
+    let account = only_account(&client, PERSON).await;
+    assert_verify_refused_while_present(&client, &account).await;
     assert!(sim.has_user(&account.user_id));
 }
 

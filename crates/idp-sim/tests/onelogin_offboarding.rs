@@ -7,7 +7,10 @@
 
 mod common;
 
-use common::{Reply, fast, http, no_retry, send};
+use common::{
+    Reply, assert_verify_refused_while_present, email, fast, http, no_retry,
+    onelogin_token as token, only_account, run_on_account, send,
+};
 use idp_core::{
     Account, AccountStatus, ErrorKind, Lookup, ManagedBy, Offboarder, PlannedStep, Presence, Step,
     StepContext, StepOutcome, TransportOptions, UserQuery,
@@ -31,10 +34,6 @@ fn client(sim: &OneLoginSim, version: ApiVersion) -> Client {
     client_with(sim, version, fast())
 }
 
-fn email(value: &str) -> UserQuery {
-    UserQuery::email(value).unwrap()
-}
-
 fn ids(accounts: &[Account]) -> Vec<&str> {
     accounts.iter().map(|a| a.user_id.as_str()).collect()
 }
@@ -52,15 +51,7 @@ fn calls(sim: &OneLoginSim) -> Vec<String> {
 }
 
 async fn run(client: &Client, account: &Account, step: Step) -> StepOutcome {
-    client
-        .run_step(
-            account,
-            &PlannedStep::on_account(step, account),
-            &StepContext::none(),
-        )
-        .await
-        .unwrap()
-        .outcome
+    run_on_account(client, account, step).await.unwrap().outcome
 }
 
 #[tokio::test]
@@ -197,12 +188,7 @@ async fn offboarding_runs_in_plan_order_from_each_starting_state_and_again() {
                 _ => {}
             }
             let client = client_with(&sim, version, no_retry());
-            let account = client
-                .find_users(&email(PERSON))
-                .await
-                .unwrap()
-                .pop()
-                .unwrap();
+            let account = only_account(&client, PERSON).await;
             assert_eq!(account.user_id, id);
             assert!(sim.has_session(&id));
             sim.clear_requests();
@@ -269,23 +255,8 @@ async fn verify_while_the_user_is_there_is_a_conflict() {
         let sim = OneLoginSim::start().await.unwrap();
         let id = sim.add_person(PERSON);
         let client = client_with(&sim, version, no_retry());
-        let account = client
-            .find_users(&email(PERSON))
-            .await
-            .unwrap()
-            .pop()
-            .unwrap();
-        assert_eq!(client.verify(&account).await.unwrap(), Presence::Present);
-        let verify = PlannedStep::on_account(Step::Verify, &account);
-        let err = client
-            .run_step(&account, &verify, &StepContext::none())
-            .await
-            .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Conflict, "{version}");
-        assert_eq!(
-            client.step_done(&account, &verify).await.unwrap(),
-            Some(false)
-        );
+        let account = only_account(&client, PERSON).await;
+        assert_verify_refused_while_present(&client, &account).await;
         assert!(sim.has_user(&id));
     }
 }
@@ -300,12 +271,7 @@ async fn faults_on_each_new_call_are_retried_as_on_delete() {
         let client = client(&sim, version);
         // The token first, so that faults land on the calls under test.
         client.check_access().await.unwrap();
-        let account = client
-            .find_users(&email(PERSON))
-            .await
-            .unwrap()
-            .pop()
-            .unwrap();
+        let account = only_account(&client, PERSON).await;
         for fault in [sim.throttle(0), Fault::Html { status: 503 }, Fault::Drop] {
             sim.inject(fault.clone(), 1);
             let found = client.find_users(&email(PERSON)).await.unwrap();
@@ -350,18 +316,6 @@ async fn faults_on_each_new_call_are_retried_as_on_delete() {
         assert_eq!(err.kind(), ErrorKind::Transport);
         assert!(sim.has_user(&id));
     }
-}
-
-async fn token(sim: &OneLoginSim) -> String {
-    let reply = send(
-        http()
-            .post(format!("{}/auth/oauth2/v2/token", sim.base_url()))
-            .basic_auth(sim.client_id(), Some(sim.client_secret()))
-            .header("content-type", "application/json")
-            .body(r#"{"grant_type":"client_credentials"}"#),
-    )
-    .await;
-    reply.json["access_token"].as_str().unwrap().to_owned()
 }
 
 fn message(reply: &Reply) -> Value {

@@ -8,11 +8,11 @@
 
 mod common;
 
-use common::{http, now_secs, send, sign_jwt};
+use common::{email, http, now_secs, run_on_account as run, send, sign_jwt};
 use idp_core::test_util::fast_options;
 use idp_core::{
-    Account, AccountStatus, EndState, Error, ErrorKind, Lookup, ManagedBy, Offboarder, PlannedStep,
-    Presence, Step, StepContext, StepOutcome, StepReport, UserQuery,
+    Account, AccountStatus, EndState, ErrorKind, Lookup, ManagedBy, Offboarder, PlannedStep,
+    Presence, Step, StepOutcome, UserQuery,
 };
 use idp_rsa_cas::{Client, Config};
 use idp_sim::{Fault, RsaCasSim, RsaIdentitySource, RsaUser, RsaUserState, Simulator};
@@ -25,10 +25,6 @@ fn client(sim: &RsaCasSim) -> Client {
     Client::new(Config::from_lookup(sim.lookup()).unwrap(), fast_options()).unwrap()
 }
 
-fn email(value: &str) -> UserQuery {
-    UserQuery::email(value).unwrap()
-}
-
 /// The one account `query` finds.
 async fn find_one(client: &Client, query: &UserQuery) -> Account {
     let found = client.find_users(query).await.unwrap();
@@ -36,16 +32,6 @@ async fn find_one(client: &Client, query: &UserQuery) -> Account {
         Lookup::Found(account) => account,
         other => panic!("{query}: {other:?}"),
     }
-}
-
-async fn run(client: &Client, account: &Account, step: Step) -> Result<StepReport, Error> {
-    client
-        .run_step(
-            account,
-            &PlannedStep::on_account(step, account),
-            &StepContext::none(),
-        )
-        .await
 }
 
 /// Each request since the last call, as `METHOD path-after-/v1/users STATUS`.

@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{Reply, alibaba_params, alibaba_timestamp, form, http, now_secs, send, sign_jwt};
+use common::{
+    Reply, alibaba_params, alibaba_timestamp, form, http, now_secs, onelogin_token, send, sign_jwt,
+};
 use idp_sim::{
     AaControlRoomSim, AlibabaCloudSsoSim, Blocker, CfAccessSim, OneLoginSim, RsaCasSim,
     RsaUserState,
@@ -197,18 +199,6 @@ async fn onelogin_token_endpoint_is_strict() {
     );
     assert_eq!(sim.token_requests(), 6);
     assert_eq!(sim.tokens_issued(), 1);
-}
-
-async fn onelogin_token(sim: &OneLoginSim) -> String {
-    let reply = send(
-        http()
-            .post(format!("{}/auth/oauth2/v2/token", sim.base_url()))
-            .basic_auth(sim.client_id(), Some(sim.client_secret()))
-            .header("content-type", "application/json")
-            .body(r#"{"grant_type":"client_credentials"}"#),
-    )
-    .await;
-    reply.json["access_token"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]

@@ -21,6 +21,10 @@ fn logged_action(request: &RecordedRequest) -> Option<String> {
 }
 
 impl Sim<AlibabaCloudSso> {
+    /// Every CloudSSO action the simulator serves (API version 2021-05-15); any other is
+    /// refused as Alibaba refuses an unknown action.
+    pub const ACTIONS: [&str; 12] = super::actions::ACTIONS;
+
     /// Starts on a free loopback port with temporary STS credentials: every request must
     /// carry the security token (given in `ALIBABA_CLOUD_SECURITY_TOKEN`).
     /// ([`AlibabaCloudSsoSim::start`] uses a long-term AccessKey pair.)

@@ -172,27 +172,19 @@ impl Assignment {
 
 impl Task {
     pub(super) fn json(&self) -> Value {
-        let a = &self.assignment;
-        let mut task = json!({
-            "TaskId": self.id,
-            "TaskType": "DeleteAccessAssignment",
-            "Status": match self.status {
-                TaskStatus::InProgress => "InProgress",
-                TaskStatus::Success => "Success",
-                TaskStatus::Failed => "Failed",
-            },
-            "StartTime": self.started,
-            "AccessConfigurationId": a.configuration_id,
-            "AccessConfigurationName": a.configuration_name,
-            "TargetType": a.target_type,
-            "TargetId": a.target_id,
-            "TargetName": a.target_name,
-            "TargetPath": format!("rd-root/{}", a.target_id),
-            "TargetPathName": format!("Root/{}", a.target_name),
-            "PrincipalType": a.principal_type,
-            "PrincipalId": a.principal_id,
-            "PrincipalName": a.principal_name,
+        // A task names the assignment it removes, with every field but its creation time.
+        let mut task = self.assignment.json();
+        if let Some(fields) = task.as_object_mut() {
+            fields.remove("CreateTime");
+        }
+        task["TaskId"] = json!(self.id);
+        task["TaskType"] = json!("DeleteAccessAssignment");
+        task["Status"] = json!(match self.status {
+            TaskStatus::InProgress => "InProgress",
+            TaskStatus::Success => "Success",
+            TaskStatus::Failed => "Failed",
         });
+        task["StartTime"] = json!(self.started);
         if let Some(ended) = &self.ended {
             task["EndTime"] = json!(ended);
         }

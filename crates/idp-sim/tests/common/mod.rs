@@ -7,8 +7,67 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use idp_core::TransportOptions;
+use idp_core::{
+    Account, Error, ErrorKind, Offboarder, PlannedStep, Presence, Step, StepContext, StepReport,
+    TransportOptions, UserQuery,
+};
 use serde_json::Value;
+
+/// An email query (the tests' addresses are valid).
+pub fn email(value: &str) -> UserQuery {
+    UserQuery::email(value).unwrap()
+}
+
+/// The one account `address` finds.
+pub async fn only_account<O: Offboarder>(client: &O, address: &str) -> Account {
+    let mut found = client.find_users(&email(address)).await.unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    found.remove(0)
+}
+
+/// Runs `step` on the account itself.
+pub async fn run_on_account<O: Offboarder>(
+    client: &O,
+    account: &Account,
+    step: Step,
+) -> Result<StepReport, Error> {
+    client
+        .run_step(
+            account,
+            &PlannedStep::on_account(step, account),
+            &StepContext::none(),
+        )
+        .await
+}
+
+/// `verify` while the account is still there: the read says present, the step fails as a
+/// conflict, and its check says not done.
+pub async fn assert_verify_refused_while_present<O: Offboarder>(client: &O, account: &Account) {
+    assert_eq!(client.verify(account).await.unwrap(), Presence::Present);
+    let verify = PlannedStep::on_account(Step::Verify, account);
+    let err = client
+        .run_step(account, &verify, &StepContext::none())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict);
+    assert_eq!(
+        client.step_done(account, &verify).await.unwrap(),
+        Some(false)
+    );
+}
+
+/// A OneLogin access token, asked for by hand with the simulator's client credentials.
+pub async fn onelogin_token(sim: &idp_sim::OneLoginSim) -> String {
+    let reply = send(
+        http()
+            .post(format!("{}/auth/oauth2/v2/token", sim.base_url()))
+            .basic_auth(sim.client_id(), Some(sim.client_secret()))
+            .header("content-type", "application/json")
+            .body(r#"{"grant_type":"client_credentials"}"#),
+    )
+    .await;
+    reply.json["access_token"].as_str().unwrap().to_owned()
+}
 
 /// Retries as the default policy does, but after 1 ms instead of 500 ms; no pacing.
 pub fn fast() -> TransportOptions {
