@@ -3,7 +3,8 @@
 //! status. No retries, no timeouts per attempt, no parsing of the answer: the practical limit
 //! of any Rust client on this machine. What the protocol itself demands is done as a
 //! hand-written client would: one token or login per run (OneLogin, Control Room), one JWT
-//! per run (RSA, as idp caches it), and for Alibaba a fresh nonce and signature per request.
+//! per run (RSA, as idp caches it), and for Alibaba a fresh nonce, date and signature
+//! (V3, `ACS3-HMAC-SHA256`, the client's default) per request.
 
 use std::path::Path;
 use std::time::Duration;
@@ -26,10 +27,14 @@ enum Shape {
         prefix: String,
         headers: Vec<(&'static str, String)>,
     },
-    /// Alibaba's RPC call: `POST {url}` with a form body signed afresh for every request
-    /// (a new nonce, the current time, HMAC-SHA1), as the API requires: it refuses a nonce it
-    /// has seen, so an unsigned or replayed body would not be the same request.
-    Signed { url: String },
+    /// Alibaba's RPC call: `POST {url}?{query}` signed afresh for every request (a new
+    /// nonce, the current time, V3's canonical request and HMAC-SHA256), as the API requires:
+    /// it refuses a nonce it has seen, so an unsigned or replayed request would not be the
+    /// same request.
+    Signed {
+        /// The endpoint, ending in `/`.
+        url: String,
+    },
 }
 
 /// Prepares `vendor`'s request shape: one token or login for the run, like the clients.
@@ -142,63 +147,111 @@ impl Shape {
                 }
                 request
             }
-            Shape::Signed { url } => http
-                .post(url)
-                .header("user-agent", USER_AGENT)
-                .header("content-type", "application/x-www-form-urlencoded")
-                .header("accept", "application/json")
-                .body(alibaba_body(id)),
+            Shape::Signed { url } => alibaba_request(http, url, &BENCH_KEY, id),
         }
     }
 }
 
-/// A plain, straightforward implementation of Alibaba's RPC signature (not idp's), as a
-/// hand-written client would have it: the signed form body of a `DeleteUser` call.
-fn alibaba_body(user_id: &str) -> String {
-    use base64::Engine as _;
+/// What the raw loop signs an Alibaba call with.
+#[derive(Debug, Clone, Copy)]
+pub struct AlibabaKey<'a> {
+    /// The AccessKey id.
+    pub id: &'a str,
+    /// The AccessKey secret.
+    pub secret: &'a str,
+    /// The STS security token, when the key is temporary.
+    pub token: Option<&'a str>,
+    /// The CloudSSO directory.
+    pub directory_id: &'a str,
+}
+
+/// The benchmark's STS key, the one the clients are configured with.
+const BENCH_KEY: AlibabaKey<'static> = AlibabaKey {
+    id: ALIBABA_ACCESS_KEY_ID,
+    secret: fixtures::ALIBABA_ACCESS_KEY_SECRET,
+    token: Some(ALIBABA_SECURITY_TOKEN),
+    directory_id: ALIBABA_DIRECTORY_ID,
+};
+
+/// A plain, straightforward implementation of Alibaba's signature V3 (not idp's), as a
+/// hand-written client would have it: a `DeleteUser` call to the endpoint `url` (ending in
+/// `/`), its parameters in the query.
+pub fn alibaba_request(
+    http: &reqwest::Client,
+    url: &str,
+    key: &AlibabaKey<'_>,
+    user_id: &str,
+) -> reqwest::RequestBuilder {
     use hmac::{KeyInit, Mac};
     use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+    use sha2::{Digest, Sha256};
     const SET: &percent_encoding::AsciiSet = &NON_ALPHANUMERIC
         .remove(b'-')
         .remove(b'_')
         .remove(b'.')
         .remove(b'~');
 
-    let nonce = uuid::Uuid::new_v4().to_string();
-    let timestamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    let mut params = [
-        ("AccessKeyId", ALIBABA_ACCESS_KEY_ID),
-        ("Action", "DeleteUser"),
-        ("DirectoryId", ALIBABA_DIRECTORY_ID),
-        ("Format", "JSON"),
-        ("SecurityToken", ALIBABA_SECURITY_TOKEN),
-        ("SignatureMethod", "HMAC-SHA1"),
-        ("SignatureNonce", nonce.as_str()),
-        ("SignatureVersion", "1.0"),
-        ("Timestamp", timestamp.as_str()),
-        ("UserId", user_id),
-        ("Version", idp::alibaba_cloudsso::API_VERSION),
-    ];
-    params.sort_by(|a, b| a.0.cmp(b.0));
-    let query = params
+    let nonce = uuid::Uuid::new_v4().simple().to_string();
+    let date = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let query = format!(
+        "DirectoryId={}&UserId={}",
+        utf8_percent_encode(key.directory_id, SET),
+        utf8_percent_encode(user_id, SET)
+    );
+    let payload = hex::encode(Sha256::digest(b""));
+    let host = url
+        .split("//")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_default();
+    // Sorted by name, as the canonical request lists them.
+    let mut headers = vec![("host", host)];
+    if let Some(token) = key.token {
+        headers.push(("x-acs-accesskey-id", key.id));
+        headers.push(("x-acs-security-token", token));
+    }
+    headers.extend([
+        ("x-acs-action", "DeleteUser"),
+        ("x-acs-content-sha256", payload.as_str()),
+        ("x-acs-date", date.as_str()),
+        ("x-acs-signature-nonce", nonce.as_str()),
+        ("x-acs-version", idp::alibaba_cloudsso::API_VERSION),
+    ]);
+    headers.sort_unstable();
+    let canonical_headers: String = headers
         .iter()
-        .map(|(k, v)| {
-            format!(
-                "{}={}",
-                utf8_percent_encode(k, SET),
-                utf8_percent_encode(v, SET)
-            )
-        })
+        .map(|(name, value)| format!("{name}:{value}\n"))
+        .collect();
+    let names = headers
+        .iter()
+        .map(|(name, _)| *name)
         .collect::<Vec<_>>()
-        .join("&");
-    let to_sign = format!("POST&%2F&{}", utf8_percent_encode(&query, SET));
-    let key = format!("{}&", fixtures::ALIBABA_ACCESS_KEY_SECRET);
-    let Ok(mut mac) = hmac::Hmac::<sha1::Sha1>::new_from_slice(key.as_bytes()) else {
+        .join(";");
+    let canonical = format!("POST\n/\n{query}\n{canonical_headers}\n{names}\n{payload}");
+    let to_sign = format!(
+        "ACS3-HMAC-SHA256\n{}",
+        hex::encode(Sha256::digest(canonical.as_bytes()))
+    );
+    let Ok(mut mac) = hmac::Hmac::<Sha256>::new_from_slice(key.secret.as_bytes()) else {
         unreachable!("HMAC takes keys of any length")
     };
     mac.update(to_sign.as_bytes());
-    let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
-    format!("{query}&Signature={}", utf8_percent_encode(&signature, SET))
+    let signature = hex::encode(mac.finalize().into_bytes());
+    let mut request = http
+        .post(format!("{url}?{query}"))
+        .header("user-agent", USER_AGENT)
+        .header("accept", "application/json")
+        .header(
+            "authorization",
+            format!(
+                "ACS3-HMAC-SHA256 Credential={},SignedHeaders={names},Signature={signature}",
+                key.id
+            ),
+        );
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    request
 }
 
 /// Sends one delete per id, `concurrency` at a time, and counts the 2xx answers.

@@ -47,6 +47,41 @@ async fn every_vendor_deletes_through_raw_and_facade() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The raw baseline's Alibaba request is one the strict simulator accepts: a V3 signature
+/// (the client's default) it verifies, with an STS token and with a long-term key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_raw_alibaba_request_is_signed_as_the_api_requires() {
+    let http = idp::reqwest::Client::new();
+    for sim in [
+        idp_sim::AlibabaCloudSsoSim::start_sts().await.unwrap(),
+        idp_sim::AlibabaCloudSsoSim::start().await.unwrap(),
+    ] {
+        sim.set_v3_only(true);
+        let env: std::collections::HashMap<_, _> = sim.env().into_iter().collect();
+        let key = idp_bench::raw::AlibabaKey {
+            id: &env["ALIBABA_CLOUD_ACCESS_KEY_ID"],
+            secret: &env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"],
+            token: env.get("ALIBABA_CLOUD_SECURITY_TOKEN").map(String::as_str),
+            directory_id: &env["ALIBABA_CLOUD_CLOUDSSO_DIRECTORY_ID"],
+        };
+        let endpoint = &env["ALIBABA_CLOUD_CLOUDSSO_ENDPOINT"];
+        let url = if endpoint.ends_with('/') {
+            endpoint.clone()
+        } else {
+            format!("{endpoint}/")
+        };
+        let user = sim.add_user("");
+        let answer = idp_bench::raw::alibaba_request(&http, &url, &key, &user)
+            .send()
+            .await
+            .unwrap();
+        let status = answer.status();
+        let body = answer.text().await.unwrap();
+        assert!(status.is_success(), "{status}: {body}");
+        assert!(!sim.has_user(&user), "{body}");
+    }
+}
+
 #[test]
 fn id_files_hold_one_id_per_line() {
     let dir = bench_dir("ids");

@@ -2,6 +2,7 @@
 //! one line out per id as it finishes; a signal, a broken stdout or a run of identical
 //! failures stops new deletes without losing the record of those that happened.
 
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
@@ -14,7 +15,7 @@ use crate::delete_journal::DeleteJournal;
 use crate::exit::{RunEnd, UsageError};
 use crate::ids::{self, IdEntry};
 use crate::out::Out;
-use crate::output::{JsonLine, Line, Outcome, Tally, plural};
+use crate::output::{Line, Outcome, Tally, plural};
 use crate::progress::Progress;
 use crate::settings;
 
@@ -31,7 +32,7 @@ pub async fn run(args: DeleteArgs, interrupt: Interrupt) -> Result<RunEnd, Usage
         Some(path) => Some(DeleteJournal::open(path, provider)?),
         None => None,
     };
-    let out = Arc::new(Mutex::new(Out::new()));
+    let out = Arc::new(Mutex::new(Out::tracking()));
     {
         let out = Arc::clone(&out);
         crate::signals::watch(interrupt.clone(), move || {
@@ -48,6 +49,8 @@ pub async fn run(args: DeleteArgs, interrupt: Interrupt) -> Result<RunEnd, Usage
             ..Tally::default()
         },
         unreported: Vec::new(),
+        flush_timer: Box::pin(tokio::time::sleep(std::time::Duration::ZERO)),
+        flush_timer_at: None,
         progress: Progress::new(ids.entries.len(), "ids"),
         journal_failure: None,
         interrupt: interrupt.clone(),
@@ -97,7 +100,7 @@ pub async fn run(args: DeleteArgs, interrupt: Interrupt) -> Result<RunEnd, Usage
     Ok(run.finish(end, output_failed, &interrupt))
 }
 
-fn lock(out: &Mutex<Out>) -> std::sync::MutexGuard<'_, Out> {
+fn lock(out: &Mutex<Out<Line>>) -> std::sync::MutexGuard<'_, Out<Line>> {
     out.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -116,11 +119,16 @@ struct DeleteRun<'a> {
     client: &'a Client,
     provider: &'static str,
     format: OutputFormat,
-    out: Arc<Mutex<Out>>,
+    out: Arc<Mutex<Out<Line>>>,
     tally: Tally,
     /// Lines of ids that finished without reaching stdout (buffered when a write failed, or
     /// finished after).
-    unreported: Vec<String>,
+    unreported: Vec<Line>,
+    /// Fires when buffered lines have waited long enough; set once per batch of lines, not
+    /// once per id.
+    flush_timer: Pin<Box<tokio::time::Sleep>>,
+    /// The deadline `flush_timer` is set to.
+    flush_timer_at: Option<Instant>,
     progress: Progress,
     journal_failure: Option<String>,
     interrupt: Interrupt,
@@ -132,22 +140,18 @@ struct DeleteRun<'a> {
 
 impl DeleteRun<'_> {
     /// Prints one line (or, once stdout has failed, keeps it for stderr).
-    fn report(&mut self, line: &Line<'_>) {
+    fn report(&mut self, line: Line) {
         self.tally.add(line.outcome);
         self.progress.inc(self.client.transport(), self.provider);
-        let text = line.text();
-        let written = {
+        {
             let mut out = lock(&self.out);
             let out = &mut *out;
-            let written = self.progress.suspend(|| match self.format {
-                OutputFormat::Json => out.json_labelled(&JsonLine::new(self.provider, line), &text),
-                OutputFormat::Text => out.line_labelled(&text, &text),
+            let format = self.format;
+            self.progress.suspend(|| match format {
+                OutputFormat::Json => out.json_labelled(line),
+                OutputFormat::Text => out.line_labelled(&line.text(), line),
             });
             self.unreported.extend(out.take_lost());
-            written
-        };
-        if !written {
-            self.unreported.push(text);
         }
         self.note_output_failure();
     }
@@ -184,7 +188,12 @@ impl DeleteRun<'_> {
         for entry in entries {
             match entry {
                 IdEntry::Refused { shown, error } => {
-                    self.report(&Line::unsent(&shown, Outcome::Failed, Some(&error)));
+                    self.report(Line::unsent(
+                        self.provider,
+                        shown,
+                        Outcome::Failed,
+                        Some(error),
+                    ));
                 }
                 IdEntry::Id(id) => {
                     let checked = self.client.validate_user_id(&id);
@@ -193,7 +202,7 @@ impl DeleteRun<'_> {
                     } else {
                         Outcome::Failed
                     };
-                    self.report(&Line::unsent(&id, outcome, checked.as_ref().err()));
+                    self.report(Line::unsent(self.provider, id, outcome, checked.err()));
                 }
             }
         }
@@ -225,7 +234,12 @@ impl DeleteRun<'_> {
                 let Some(entry) = pending.next() else { break };
                 let id = match entry {
                     IdEntry::Refused { shown, error } => {
-                        self.report(&Line::unsent(&shown, Outcome::Failed, Some(&error)));
+                        self.report(Line::unsent(
+                            self.provider,
+                            shown,
+                            Outcome::Failed,
+                            Some(error),
+                        ));
                         continue;
                     }
                     IdEntry::Id(id) => id,
@@ -236,7 +250,7 @@ impl DeleteRun<'_> {
                 }
                 if let Err(err) = client.validate_user_id(&id) {
                     let err = err.with_vendor(self.provider);
-                    self.report(&Line::unsent(&id, Outcome::Failed, Some(&err)));
+                    self.report(Line::unsent(self.provider, id, Outcome::Failed, Some(err)));
                     continue;
                 }
                 if let Some(journal) = journal.as_deref_mut()
@@ -258,16 +272,16 @@ impl DeleteRun<'_> {
                 break;
             };
             self.in_flight = in_flight.len();
-            let line = Line::from_report(&report);
+            breaker.observe(&report);
+            let line = Line::from_report(self.provider, report);
             if let Some(journal) = journal.as_deref_mut()
-                && let Err(e) = journal.outcome(&report, line.outcome.as_str())
+                && let Err(e) = journal.outcome(&line)
             {
                 // The record is what makes the run auditable: stop starting new deletes.
                 self.journal_failure = Some(e.0);
                 interrupt.request();
             }
-            breaker.observe(&report);
-            self.report(&line);
+            self.report(line);
         }
         self.skip_rest(pending, &halt);
         halt
@@ -279,10 +293,18 @@ impl DeleteRun<'_> {
     where
         S: futures_util::Stream<Item = DeleteReport> + Unpin,
     {
-        let due = lock(&self.out).flush_due_in();
-        if let Some(left) = due {
-            if let Ok(item) = tokio::time::timeout(left, in_flight.next()).await {
-                return item;
+        let due = lock(&self.out).flush_due_at();
+        if let Some(due) = due {
+            if self.flush_timer_at != Some(due) {
+                self.flush_timer_at = Some(due);
+                self.flush_timer
+                    .as_mut()
+                    .reset(tokio::time::Instant::from_std(due));
+            }
+            tokio::select! {
+                biased;
+                item = in_flight.next() => return item,
+                () = &mut self.flush_timer => {}
             }
             let out = Arc::clone(&self.out);
             self.progress.suspend(|| lock(&out).flush());
@@ -316,9 +338,15 @@ impl DeleteRun<'_> {
                 IdEntry::Refused { shown, .. } => shown,
             };
             skipped += 1;
-            let line = Line::unsent(&id, Outcome::Skipped, Some(&err));
             match self.format {
-                OutputFormat::Json => self.report(&line),
+                OutputFormat::Json => {
+                    self.report(Line::unsent(
+                        self.provider,
+                        id,
+                        Outcome::Skipped,
+                        Some(err.clone()),
+                    ));
+                }
                 OutputFormat::Text => self.tally.add(Outcome::Skipped),
             }
         }
@@ -343,7 +371,7 @@ impl DeleteRun<'_> {
                  without being reported there:"
             ));
             for line in &self.unreported {
-                crate::stderr::line(&format!("  {line}"));
+                crate::stderr::line(&format!("  {}", line.text()));
             }
             return RunEnd::OutputIncomplete;
         }

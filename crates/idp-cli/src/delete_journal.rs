@@ -5,11 +5,12 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use idp::{DeleteReport, Step};
+use idp::Step;
 use idp_offboard::journal::{Journal, JournalError};
 use idp_offboard::{ErrorRecord, Record, StepKey};
 
 use crate::exit::UsageError;
+use crate::output::Line;
 
 /// An open journal of one provider's deletes.
 pub struct DeleteJournal {
@@ -89,19 +90,19 @@ impl DeleteJournal {
     }
 
     /// Records how a delete ended.
-    pub fn outcome(&mut self, report: &DeleteReport, outcome: &str) -> Result<(), UsageError> {
-        let (request_id, error) = match &report.outcome {
-            Ok(_) => (None, None),
-            Err(err) => (
+    pub fn outcome(&mut self, line: &Line) -> Result<(), UsageError> {
+        let (request_id, error) = match &line.error {
+            None => (None, None),
+            Some(err) => (
                 err.request_id().map(str::to_owned),
                 Some(ErrorRecord::from(err)),
             ),
         };
-        let key = self.key(&report.user_id);
+        let key = self.key(&line.user_id);
         self.append(&Record::Outcome {
             key,
-            outcome: outcome.to_owned(),
-            attempts: report.attempts,
+            outcome: line.outcome.as_str().to_owned(),
+            attempts: line.attempts,
             request_id,
             task_id: None,
             error,

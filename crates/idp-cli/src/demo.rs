@@ -109,10 +109,14 @@ pub async fn run() -> Result<RunEnd, UsageError> {
         let mut tally = Tally::default();
         let mut throttled_then_deleted = false;
         let mut conflicts = 0;
-        for report in &reports {
-            let line = Line::from_report(report);
+        for report in reports {
+            let line = Line::from_report(scenario.vendor.as_str(), report);
             throttled_then_deleted |= line.outcome == Outcome::Deleted && line.attempts > 1;
-            if line.error.is_some_and(|e| e.kind() == ErrorKind::Conflict) {
+            if line
+                .error
+                .as_ref()
+                .is_some_and(|e| e.kind() == ErrorKind::Conflict)
+            {
                 conflicts += 1;
             }
             tally.add(line.outcome);

@@ -45,23 +45,13 @@ pub fn read(positional: Vec<String>, from: Option<&Path>) -> Result<Ids, UsageEr
     if let Some(path) = from.filter(|p| *p != Path::new("-")) {
         sources.push(Source::open(path)?);
     }
-    let mut ids = Ids {
-        entries: Vec::new(),
-        duplicates: 0,
-    };
-    let mut seen = HashSet::new();
-    let mut keep = |ids: &mut Ids, id: String| {
-        if seen.insert(id.clone()) {
-            ids.entries.push(IdEntry::Id(id));
-        } else {
-            ids.duplicates += 1;
-        }
-    };
     // Ids typed on the command line are taken as given: an empty one fails validation
     // visibly instead of vanishing.
-    for id in positional.into_iter().filter(|id| id != "-") {
-        keep(&mut ids, id);
-    }
+    let mut entries: Vec<IdEntry> = positional
+        .into_iter()
+        .filter(|id| id != "-")
+        .map(IdEntry::Id)
+        .collect();
     for mut source in sources {
         let mut number = 0usize;
         while let Some(line) = source.next_line()? {
@@ -73,22 +63,34 @@ pub fn read(positional: Vec<String>, from: Option<&Path>) -> Result<Ids, UsageEr
             match line {
                 Line::Text(text) => {
                     let id = text.trim();
-                    if !id.is_empty() && !id.starts_with('#') {
-                        keep(&mut ids, id.to_owned());
+                    if id.is_empty() || id.starts_with('#') {
+                        continue;
                     }
+                    // Most lines need no trimming: keep the line's own string.
+                    let id = if id.len() == text.len() {
+                        text
+                    } else {
+                        id.to_owned()
+                    };
+                    entries.push(IdEntry::Id(id));
                 }
                 Line::NotUtf8(lossy) if lossy.trim_start().starts_with('#') => {}
-                Line::NotUtf8(lossy) => ids.entries.push(refuse(
+                Line::NotUtf8(lossy) => entries.push(refuse(
                     idp::text::truncate_for_message(lossy.trim()),
                     "is not valid UTF-8".to_owned(),
                 )),
-                Line::TooLong(head) => ids.entries.push(refuse(
+                Line::TooLong(head) => entries.push(refuse(
                     head,
                     format!("is longer than {MAX_LINE_BYTES} bytes"),
                 )),
             }
         }
     }
+    let duplicates = drop_repeats(&mut entries);
+    let ids = Ids {
+        entries,
+        duplicates,
+    };
     if ids.entries.is_empty() {
         return Err(UsageError(
             "no user ids given: give them as arguments or with --from FILE (- for standard \
@@ -97,4 +99,57 @@ pub fn read(positional: Vec<String>, from: Option<&Path>) -> Result<Ids, UsageEr
         ));
     }
     Ok(ids)
+}
+
+/// Keeps the first of each id (refused lines all stay); returns how many were dropped. The
+/// set borrows the ids, so no id is copied.
+fn drop_repeats(entries: &mut Vec<IdEntry>) -> usize {
+    let mut seen = HashSet::with_capacity(entries.len());
+    let keep: Vec<bool> = entries
+        .iter()
+        .map(|entry| match entry {
+            IdEntry::Id(id) => seen.insert(id.as_str()),
+            IdEntry::Refused { .. } => true,
+        })
+        .collect();
+    drop(seen);
+    let before = entries.len();
+    let mut keep = keep.into_iter();
+    entries.retain(|_| keep.next().unwrap_or(true));
+    before - entries.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(entries: &[IdEntry]) -> Vec<&str> {
+        entries
+            .iter()
+            .map(|entry| match entry {
+                IdEntry::Id(id) => id.as_str(),
+                IdEntry::Refused { shown, .. } => shown.as_str(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_first_of_each_id_stays_in_order_and_refused_lines_all_stay() {
+        let refused = |shown: &str| IdEntry::Refused {
+            shown: shown.to_owned(),
+            error: Error::invalid_input("refused"),
+        };
+        let id = |id: &str| IdEntry::Id(id.to_owned());
+        let mut entries = vec![
+            id("b"),
+            id("a"),
+            refused("x"),
+            id("b"),
+            refused("x"),
+            id("c"),
+            id("a"),
+        ];
+        assert_eq!(drop_repeats(&mut entries), 2);
+        assert_eq!(ids(&entries), ["b", "a", "x", "x", "c"]);
+    }
 }

@@ -1,8 +1,9 @@
 //! Standard output for results: buffered (a line waits at most [`FLUSH_DELAY`] for others to
 //! share its write), never a panic, and a failed write remembered, so the run can stop and
 //! exit 3 instead of reporting lines nobody received. Lines given with a label are tracked
-//! until they are known to be written: when a write fails, [`Out::take_lost`] says which
-//! buffered lines never reached stdout.
+//! until they are known to be written: when a write fails, [`Out::take_lost`] hands back the
+//! labels of the lines that never reached stdout. A label is whatever the caller needs to
+//! say what was lost (`idp delete` keeps the finished line itself, and renders it only then).
 
 use std::io::{self, BufWriter, Stdout, Write};
 use std::time::{Duration, Instant};
@@ -13,13 +14,15 @@ use serde::Serialize;
 /// they finish, long enough that a fast bulk run writes many lines at once.
 pub const FLUSH_DELAY: Duration = Duration::from_millis(50);
 
-/// Buffered stdout that records its first failure.
-pub struct Out {
+/// Buffered stdout that records its first failure; `L` labels the lines it tracks (none
+/// for [`Out::new`]).
+pub struct Out<L = ()> {
     writer: BufWriter<Stdout>,
     failed: Option<io::Error>,
     oldest_unflushed: Option<Instant>,
-    /// The labels of the lines in the buffer, not yet known to be written.
-    pending: Vec<String>,
+    /// The labels of the lines not yet known to be written: in the buffer, or refused after
+    /// a write failed.
+    pending: Vec<L>,
     /// A JSON line is serialised here first, so its length is known before it is buffered.
     scratch: Vec<u8>,
 }
@@ -31,8 +34,15 @@ impl Default for Out {
 }
 
 impl Out {
-    /// Stdout, buffered.
+    /// Stdout, buffered, tracking no line.
     pub fn new() -> Self {
+        Out::tracking()
+    }
+}
+
+impl<L> Out<L> {
+    /// Stdout, buffered, tracking lines under labels of type `L`.
+    pub fn tracking() -> Self {
         Out {
             writer: BufWriter::new(io::stdout()),
             failed: None,
@@ -58,47 +68,66 @@ impl Out {
     }
 
     /// [`Out::line`], tracked under `label` until it is known to be written.
-    pub fn line_labelled(&mut self, text: &str, label: &str) -> bool {
+    pub fn line_labelled(&mut self, text: &str, label: L) -> bool {
         self.write_line(text.as_bytes(), Some(label))
     }
 
     /// Writes one value as a JSON line.
     pub fn json<T: Serialize>(&mut self, value: &T) -> bool {
-        self.json_line(value, None)
+        let line = self.serialise(value);
+        self.write_serialised(line, None)
     }
 
-    /// [`Out::json`], tracked under `label` until it is known to be written.
-    pub fn json_labelled<T: Serialize>(&mut self, value: &T, label: &str) -> bool {
-        self.json_line(value, Some(label))
+    /// Writes `label` itself as a JSON line, tracked under it until it is known to be
+    /// written.
+    pub fn json_labelled(&mut self, label: L) -> bool
+    where
+        L: Serialize,
+    {
+        let line = self.serialise(&label);
+        self.write_serialised(line, Some(label))
     }
 
-    fn json_line<T: Serialize>(&mut self, value: &T, label: Option<&str>) -> bool {
+    /// `value` as JSON, in the scratch buffer (so its length is known before it is buffered);
+    /// `None` once stdout has failed.
+    fn serialise<T: Serialize>(&mut self, value: &T) -> Option<Vec<u8>> {
         if self.failed.is_some() {
-            return false;
+            return None;
         }
         let mut scratch = std::mem::take(&mut self.scratch);
         scratch.clear();
-        let written = match serde_json::to_writer(&mut scratch, value) {
-            Ok(()) => self.write_line(&scratch, label),
+        match serde_json::to_writer(&mut scratch, value) {
+            Ok(()) => Some(scratch),
             Err(err) => {
                 self.failed = Some(io::Error::other(err));
-                false
+                None
             }
+        }
+    }
+
+    fn write_serialised(&mut self, line: Option<Vec<u8>>, label: Option<L>) -> bool {
+        let Some(bytes) = line else {
+            self.pending.extend(label);
+            return false;
         };
-        self.scratch = scratch;
+        let written = self.write_line(&bytes, label);
+        self.scratch = bytes;
         written
     }
 
-    fn write_line(&mut self, bytes: &[u8], label: Option<&str>) -> bool {
+    fn write_line(&mut self, bytes: &[u8], label: Option<L>) -> bool {
         if self.failed.is_some() {
+            self.pending.extend(label);
             return false;
         }
         // Make room first, so the buffer is only ever written by `flush`: then the lines in
         // it are exactly those not yet known to be written.
         let needed = bytes.len() + 1;
         if self.writer.buffer().len() + needed > self.writer.capacity() && !self.flush() {
+            self.pending.extend(label);
             return false;
         }
+        self.pending.extend(label);
         let result = self
             .writer
             .write_all(bytes)
@@ -106,9 +135,6 @@ impl Out {
         if let Err(err) = result {
             self.failed = Some(err);
             return false;
-        }
-        if let Some(label) = label {
-            self.pending.push(label.to_owned());
         }
         let oldest = *self.oldest_unflushed.get_or_insert_with(Instant::now);
         // A line longer than the buffer went (partly) straight to stdout: settle it now.
@@ -118,10 +144,9 @@ impl Out {
         true
     }
 
-    /// How much longer the oldest buffered line may wait (`None`: nothing buffered).
-    pub fn flush_due_in(&self) -> Option<Duration> {
-        self.oldest_unflushed
-            .map(|oldest| FLUSH_DELAY.saturating_sub(oldest.elapsed()))
+    /// When the oldest buffered line has waited long enough (`None`: nothing buffered).
+    pub fn flush_due_at(&self) -> Option<Instant> {
+        self.oldest_unflushed.map(|oldest| oldest + FLUSH_DELAY)
     }
 
     /// Sends what is buffered. `false` when it failed.
@@ -142,9 +167,9 @@ impl Out {
         }
     }
 
-    /// Once a write has failed: the labels of the lines that were buffered and never reached
-    /// stdout (each returned once). Empty while stdout works.
-    pub fn take_lost(&mut self) -> Vec<String> {
+    /// Once a write has failed: the labels of the lines that never reached stdout (each
+    /// returned once, in order). Empty while stdout works.
+    pub fn take_lost(&mut self) -> Vec<L> {
         if self.failed.is_none() {
             return Vec::new();
         }

@@ -32,21 +32,23 @@ impl Outcome {
     }
 }
 
-/// One printed line's content.
-pub struct Line<'a> {
-    pub user_id: &'a str,
+/// One printed line's content. Owned, so a line can wait in the output buffer without a
+/// copy, and its text is only made when it is shown as text (or lost on the way to stdout).
+pub struct Line {
+    pub provider: &'static str,
+    pub user_id: String,
     pub outcome: Outcome,
     pub attempts: u32,
     pub elapsed: Duration,
     pub waited: Duration,
-    pub error: Option<&'a Error>,
+    pub error: Option<Error>,
 }
 
-impl<'a> Line<'a> {
+impl Line {
     /// The line for a finished delete. One the interrupt stopped before its request went out
     /// was never started, as far as the platform knows: `Skipped`, like the ids after it.
-    pub fn from_report(report: &'a DeleteReport) -> Self {
-        let (outcome, error) = match &report.outcome {
+    pub fn from_report(provider: &'static str, report: DeleteReport) -> Self {
+        let (outcome, error) = match report.outcome {
             Ok(DeleteOutcome::Deleted) => (Outcome::Deleted, None),
             Ok(DeleteOutcome::Absent) => (Outcome::Absent, None),
             Err(err) if err.kind() == ErrorKind::Interrupted && report.attempts == 0 => {
@@ -55,7 +57,8 @@ impl<'a> Line<'a> {
             Err(err) => (Outcome::Failed, Some(err)),
         };
         Line {
-            user_id: &report.user_id,
+            provider,
+            user_id: report.user_id,
             outcome,
             attempts: report.attempts,
             elapsed: report.elapsed,
@@ -65,8 +68,14 @@ impl<'a> Line<'a> {
     }
 
     /// A line for an id that was not sent (`Skipped`) or refused before sending (`Failed`).
-    pub fn unsent(user_id: &'a str, outcome: Outcome, error: Option<&'a Error>) -> Self {
+    pub fn unsent(
+        provider: &'static str,
+        user_id: String,
+        outcome: Outcome,
+        error: Option<Error>,
+    ) -> Self {
         Line {
+            provider,
             user_id,
             outcome,
             attempts: 0,
@@ -79,8 +88,9 @@ impl<'a> Line<'a> {
     /// The line as text: outcome, id, attempts and time, and the error; control characters
     /// in the id and the vendor's text escaped.
     pub fn text(&self) -> String {
-        let attempts = match (self.attempts, self.error.and_then(Error::operation)) {
-            (0, Some(operation)) if self.error.is_some_and(|e| e.status().is_some()) => {
+        let error = self.error.as_ref();
+        let attempts = match (self.attempts, error.and_then(Error::operation)) {
+            (0, Some(operation)) if error.is_some_and(|e| e.status().is_some()) => {
                 format!("not sent: the {operation} request failed")
             }
             (0, _) => "not sent".to_owned(),
@@ -95,14 +105,14 @@ impl<'a> Line<'a> {
         } else {
             String::new()
         };
-        let detail = match self.error {
+        let detail = match error {
             Some(err) => format!("  {}", escape(&err.to_string())),
             None => String::new(),
         };
         format!(
             "{:<8} {}  ({attempts}, {} ms{waited}){detail}",
             self.outcome.as_str(),
-            escape(self.user_id),
+            escape(&self.user_id),
             self.elapsed.as_millis()
         )
     }
@@ -162,11 +172,18 @@ pub fn plural(n: usize, one: &str, many: &str) -> String {
     }
 }
 
+/// A line is written as the documented JSON object of one id.
+impl Serialize for Line {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        JsonLine::new(self).serialize(serializer)
+    }
+}
+
 /// The JSON object of one id: the documented contract. Fields are declared in alphabetical
 /// order, the order the output has always had (serde_json's sorted maps), so the bytes do not
 /// change; serialised straight from borrowed values, with no JSON tree built per id.
 #[derive(Serialize)]
-pub struct JsonLine<'a> {
+struct JsonLine<'a> {
     attempts: u32,
     elapsed_ms: u64,
     error: Option<JsonError<'a>>,
@@ -198,14 +215,14 @@ impl<'a> JsonError<'a> {
 }
 
 impl<'a> JsonLine<'a> {
-    pub fn new(provider: &'a str, line: &'a Line<'a>) -> Self {
+    fn new(line: &'a Line) -> Self {
         JsonLine {
             attempts: line.attempts,
             elapsed_ms: u64::try_from(line.elapsed.as_millis()).unwrap_or(u64::MAX),
-            error: line.error.map(JsonError::of),
+            error: line.error.as_ref().map(JsonError::of),
             outcome: line.outcome.as_str(),
-            provider,
-            user_id: line.user_id,
+            provider: line.provider,
+            user_id: &line.user_id,
         }
     }
 }
@@ -216,16 +233,16 @@ mod tests {
 
     use super::*;
 
-    fn json_of(line: &Line<'_>) -> String {
-        let text = serde_json::to_string(&JsonLine::new("onelogin", line)).unwrap();
+    fn json_of(line: &Line) -> String {
+        let text = serde_json::to_string(line).unwrap();
         assert_eq!(text, json_value(line).to_string());
         format!("{text}\n")
     }
 
     /// How the line was made before (a `serde_json::Value`, whose maps are sorted): the
     /// output must stay byte for byte the same.
-    fn json_value(line: &Line<'_>) -> serde_json::Value {
-        let error = line.error.map(|err| {
+    fn json_value(line: &Line) -> serde_json::Value {
+        let error = line.error.as_ref().map(|err| {
             serde_json::json!({
                 "kind": err.kind().as_str(),
                 "status": err.status(),
@@ -247,7 +264,8 @@ mod tests {
     #[test]
     fn json_lines_keep_their_exact_bytes() {
         let ok = Line {
-            user_id: "42",
+            provider: "onelogin",
+            user_id: "42".to_owned(),
             outcome: Outcome::Deleted,
             attempts: 1,
             elapsed: Duration::from_millis(7),
@@ -264,12 +282,13 @@ mod tests {
             .with_status(409)
             .with_code("E1");
         let failed = Line {
-            user_id: "4\"2",
+            provider: "onelogin",
+            user_id: "4\"2".to_owned(),
             outcome: Outcome::Failed,
             attempts: 3,
             elapsed: Duration::from_millis(1500),
             waited: Duration::ZERO,
-            error: Some(&err),
+            error: Some(err),
         };
         assert_eq!(
             json_of(&failed),
@@ -282,7 +301,12 @@ mod tests {
     #[test]
     fn text_lines_cannot_drive_the_terminal() {
         let err = Error::new(ErrorKind::Server, "boom\u{1b}[2J\rdeleted  fake");
-        let line = Line::unsent("u\u{1b}[31m1", Outcome::Failed, Some(&err));
+        let line = Line::unsent(
+            "onelogin",
+            "u\u{1b}[31m1".to_owned(),
+            Outcome::Failed,
+            Some(err),
+        );
         let text = line.text();
         assert!(!text.contains('\u{1b}') && !text.contains('\r'), "{text:?}");
     }

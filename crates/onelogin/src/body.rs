@@ -4,6 +4,13 @@
 //!   where `message` is a string or `{"attribute", "description"}`.
 //! - v2 errors: `{"message": "…", "name": "…", "statusCode": 404}`.
 
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::Deserialize;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{MapAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::config::ApiVersion;
@@ -27,6 +34,20 @@ impl Said {
     /// Reads `body` when it is one of OneLogin's shapes; `None` for anything else (a gateway's
     /// page, `{"message": …}` alone, a bare array).
     pub(crate) fn parse(body: &[u8]) -> Option<Said> {
+        // Every delete of a bulk run reads a v1 envelope: read that shape straight from the
+        // bytes; anything it does not fit exactly takes the general path below.
+        if let Ok(Object(envelope)) = serde_json::from_slice::<Object<V1Envelope<'_>>>(body) {
+            let Object(status) = envelope.status;
+            return Some(Said {
+                shape: ApiVersion::V1,
+                error: status.error,
+                code: status.code.and_then(|code| u16::try_from(code).ok()),
+                message: status
+                    .message
+                    .and_then(|text| idp_core::text::vendor_message(&text)),
+                name: None,
+            });
+        }
         let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(body) else {
             return None;
         };
@@ -81,6 +102,47 @@ impl Said {
             message.contains("user") && message.contains("not found")
         });
         self.shape == shape && shaped && self.code == Some(404) && says
+    }
+}
+
+/// A v1 envelope whose `status` has only the plain types the general path reads the same
+/// way (a boolean `error`, an unsigned `code`, a string `message`); borrowed, so reading it
+/// allocates nothing but the message.
+#[derive(Deserialize)]
+struct V1Envelope<'a> {
+    #[serde(borrow)]
+    status: Object<V1Status<'a>>,
+}
+
+#[derive(Deserialize)]
+struct V1Status<'a> {
+    error: Option<bool>,
+    code: Option<u64>,
+    #[serde(borrow)]
+    message: Option<Cow<'a, str>>,
+}
+
+/// `T` read from a JSON object only: a derived struct would take an array as well, which
+/// the general path never reads as an envelope.
+struct Object<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for Fields<T> {
+            type Value = T;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map))
+            }
+        }
+        deserializer
+            .deserialize_map(Fields(PhantomData))
+            .map(Object)
     }
 }
 
@@ -148,6 +210,45 @@ mod tests {
             "",
         ] {
             assert_eq!(said(other), None, "{other}");
+        }
+    }
+
+    /// The fast read of a v1 envelope says exactly what the general read says, and arrays
+    /// (which a derived struct would accept) stay no envelope at all.
+    #[test]
+    fn the_v1_fast_path_reads_like_the_general_one() {
+        let general = |body: &str| {
+            let object = serde_json::from_str::<Value>(body).ok()?;
+            let status = object.as_object()?.get("status")?.as_object()?;
+            Some((
+                status.get("error").and_then(Value::as_bool),
+                code(status, "code"),
+                status.get("message").and_then(message_text),
+            ))
+        };
+        for body in [
+            r#"{"status":{"error":false,"code":200,"type":"success","message":"Success"}}"#,
+            r#"{"status":{"error":true,"code":404,"message":"User for id 5 was not found"},"data":[]}"#,
+            r#"{"status":{"error":"false","code":200}}"#,
+            r#"{"status":{"error":false,"code":200.0,"message":null}}"#,
+            r#"{"status":{"error":false,"code":70000,"message":"  two\nlines "}}"#,
+            r#"{"status":{"code":-1,"message":{"description":"bad"}}}"#,
+            r#"{"status":{"error":true},"status":{"error":false}}"#,
+        ] {
+            let read = said(body);
+            assert_eq!(
+                read.as_ref().map(|s| s.shape),
+                Some(ApiVersion::V1),
+                "{body}"
+            );
+            let read = read.map(|s| (s.error, s.code, s.message));
+            assert_eq!(read, general(body), "{body}");
+        }
+        for not_v1 in [
+            r#"[{"error":false,"code":200}]"#,
+            r#"{"status":[false,200,"Success"]}"#,
+        ] {
+            assert_eq!(said(not_v1), None, "{not_v1}");
         }
     }
 

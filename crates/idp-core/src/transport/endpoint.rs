@@ -30,6 +30,16 @@ pub fn encode_path_segment(value: &str) -> String {
 /// The error names `field` and says what is wrong; it is
 /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput), and nothing is sent.
 pub fn check_id(field: &str, value: &str, max_chars: usize) -> Result<(), Error> {
+    // A bulk run checks every id (twice: before sending and as the URL is built), so the
+    // common case is settled in one pass; anything else takes the path that explains.
+    if is_plain_id(value, max_chars) {
+        return Ok(());
+    }
+    check_id_in_full(field, value, max_chars)
+}
+
+/// Every rule of [`check_id`], one at a time, each refusal saying what is wrong.
+fn check_id_in_full(field: &str, value: &str, max_chars: usize) -> Result<(), Error> {
     let refuse = |why: String| Err(Error::invalid_input(format!("{field} {why}")));
     if value.is_empty() {
         return refuse("is empty".into());
@@ -79,6 +89,20 @@ pub fn check_id(field: &str, value: &str, max_chars: usize) -> Result<(), Error>
     Ok(())
 }
 
+/// Whether `value` passes every rule of [`check_id`] for a reason one pass can see: printable
+/// ASCII only (no whitespace, control or format character is ASCII-printable), none of the
+/// refused characters, and neither a dot name nor a column header.
+fn is_plain_id(value: &str, max_chars: usize) -> bool {
+    !value.is_empty()
+        && value.len() <= max_chars
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !matches!(b, b'@' | b',' | b';' | b'"' | b'#'))
+        && value != "."
+        && value != ".."
+        && !HEADER_WORDS.iter().any(|w| value.eq_ignore_ascii_case(w))
+}
+
 /// Column headers of id exports, refused as ids.
 const HEADER_WORDS: [&str; 7] = [
     "id", "user_id", "userid", "user-id", "uid", "username", "email",
@@ -118,12 +142,11 @@ pub(crate) fn is_format_char(c: char) -> bool {
 /// [`check_id`].
 pub fn check_uuid(field: &str, value: &str) -> Result<(), Error> {
     check_id(field, value, 36)?;
-    let groups: Vec<&str> = value.split('-').collect();
-    let shaped = groups.len() == 5
-        && groups
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(g, len)| g.len() == len && g.bytes().all(|b| b.is_ascii_hexdigit()));
+    let shaped = value.len() == 36
+        && value.bytes().enumerate().all(|(at, b)| match at {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        });
     if shaped {
         Ok(())
     } else {
@@ -266,6 +289,25 @@ mod tests {
         assert!(check_uuid("user_id", "6f1c9a3e-0d2b-4c4e-9a47-2b1f8e2a9c11").is_ok());
         assert!(check_uuid("user_id", "6f1c9a3e0d2b4c4e9a472b1f8e2a9c11").is_err());
         assert!(check_uuid("user_id", "-").is_err());
+    }
+
+    proptest::proptest! {
+        /// The one-pass check accepts only what the full rules accept (and lets through
+        /// every plain ASCII id they accept).
+        #[test]
+        fn the_fast_check_agrees_with_the_full_rules(
+            value in proptest::prop_oneof![
+                "[ -~]{0,40}",
+                "[a-z0-9._@#,;-]{0,6}",
+                proptest::string::string_regex(".{0,12}").unwrap_or_else(|e| panic!("{e}")),
+            ],
+        ) {
+            let full = check_id_in_full("user_id", &value, 36).is_ok();
+            proptest::prop_assert_eq!(check_id("user_id", &value, 36).is_ok(), full);
+            if full && value.bytes().all(|b| b.is_ascii_graphic()) {
+                proptest::prop_assert!(is_plain_id(&value, 36), "{:?}", value);
+            }
+        }
     }
 
     #[test]
